@@ -1,0 +1,55 @@
+"""Opaque pagination cursors: base64url JSON of the last item's sort key.
+
+Clients must treat them as opaque; a cursor that does not decode is `BAD_USER_INPUT` on `after`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from service.errors import InvalidInput
+from service.store.base import PeopleAfter, RatingsAfter
+
+
+def _encode(kind: str, values: list[object]) -> str:
+    raw = json.dumps([kind, *values], separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def _decode(kind: str, cursor: str, arity: int) -> list[object]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
+    except (ValueError, UnicodeError, binascii.Error) as e:
+        raise InvalidInput("after", "is not a cursor this service returned") from e
+    if not isinstance(values, list) or len(values) != arity + 1 or values[0] != kind:
+        raise InvalidInput("after", "is not a cursor of this list")
+    return values[1:]
+
+
+def people_cursor(after: PeopleAfter) -> str:
+    return _encode("people", [after.name, after.id])
+
+
+def parse_people_cursor(cursor: str | None) -> PeopleAfter | None:
+    if cursor is None:
+        return None
+    name, person_id = _decode("people", cursor, 2)
+    if not isinstance(name, str) or not isinstance(person_id, str):
+        raise InvalidInput("after", "is not a cursor of this list")
+    return PeopleAfter(name=name, id=person_id)
+
+
+def ratings_cursor(after: RatingsAfter) -> str:
+    return _encode("ratings", [after.strength, after.to_id])
+
+
+def parse_ratings_cursor(cursor: str | None) -> RatingsAfter | None:
+    if cursor is None:
+        return None
+    strength, to_id = _decode("ratings", cursor, 2)
+    if isinstance(strength, bool) or not isinstance(strength, int) or not isinstance(to_id, str):
+        raise InvalidInput("after", "is not a cursor of this list")
+    return RatingsAfter(strength=strength, to_id=to_id)

@@ -1,0 +1,134 @@
+"""The Store protocol: the one seam between tiegraph's use-cases and where ratings live.
+
+Two implementations: `EmbeddedStore` (SQLite on disk + networkx in memory, the zero-setup
+default) and `Neo4jStore` (production). Both pass `tests/conformance`.
+
+Rules every implementation keeps:
+- Methods take and return domain objects (`service.domain`); no driver type leaks out.
+- Visibility is a filter *inside* the store's query, never a pass over its results: a rating
+  the viewer cannot see must not change a score, an order or a count.
+- A write method either stores everything it was given or nothing (one transaction), and
+  returns only once the write is durable.
+- A store that cannot be reached raises `StoreUnavailable`; nothing else escapes but the
+  other `TiegraphError`s named in the docstrings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from service.domain import (
+    Path,
+    PathQuery,
+    Person,
+    PersonPatch,
+    Rating,
+    RatingDraft,
+    Viewer,
+    Visibility,
+)
+from service.scoring import ScoringTable
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleAfter:
+    """Keyset cursor of `people`: the last (name, id) already returned."""
+
+    name: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RatingsAfter:
+    """Keyset cursor of `Person.ratings`: the last (strength, to id) already returned."""
+
+    strength: int
+    to_id: str
+
+
+def can_see(
+    viewer: Viewer, rater_id: str, visibility: Visibility, rater_rated_viewer: bool
+) -> bool:
+    """The visibility rule of API.md for one rating made by `rater_id`.
+
+    `rater_rated_viewer`: whether the rater has rated the viewer (any rating, any visibility),
+    which makes the viewer one of the rater's connections.
+    """
+    if viewer.is_admin or visibility is Visibility.PUBLIC:
+        return True
+    if viewer.person_id is not None and viewer.person_id == rater_id:
+        return True
+    return visibility is Visibility.CONNECTIONS and rater_rated_viewer
+
+
+class Store(Protocol):
+    async def open(self) -> None:
+        """Connect, apply pending migrations, load what must be in memory."""
+
+    async def close(self) -> None:
+        """Release every resource; acknowledged writes are already durable."""
+
+    async def ping(self) -> None:
+        """Return when the store answers; raise `StoreUnavailable` with a reason otherwise."""
+
+    # --- people ---------------------------------------------------------------------------
+    async def upsert_people(self, patches: Sequence[PersonPatch]) -> list[Person]:
+        """Create or update all of `patches` in one transaction; return them as stored."""
+
+    async def get_people(self, ids: Sequence[str]) -> dict[str, Person]:
+        """The people among `ids` that exist, by id."""
+
+    async def search_people(
+        self, name_part: str | None, id_prefix: str | None, limit: int, after: PeopleAfter | None
+    ) -> list[Person]:
+        """People whose casefolded name (`domain.name_key`) contains `name_part` or whose id
+        starts with `id_prefix` (either None: no filter), ordered by name then id in code point
+        order, strictly after `after`, at most `limit`."""
+
+    async def delete_person(self, person_id: str) -> bool:
+        """Remove the person and every rating from or to them; True when they existed."""
+
+    # --- ratings --------------------------------------------------------------------------
+    async def put_ratings(self, drafts: Sequence[RatingDraft], now: datetime) -> list[Rating]:
+        """Store or replace every rating in one transaction, in input order.
+
+        A replaced rating keeps its `created_at`; `updated_at` is `now`. Raises `NotFound`
+        (with `index` for batches of more than one) when a `from` or `to` person does not
+        exist; then nothing is written.
+        """
+
+    async def get_rating(self, from_id: str, to_id: str, viewer: Viewer) -> Rating | None:
+        """from's rating of to, when it exists and `viewer` may see it."""
+
+    async def ratings_by(
+        self,
+        from_id: str,
+        viewer: Viewer,
+        limit: int,
+        after: RatingsAfter | None,
+        max_strength: int | None,
+        group: str | None,
+    ) -> list[Rating]:
+        """Ratings `from_id` gave that `viewer` may see, strongest first (strength, then to id),
+        strictly after `after`, at most `limit`."""
+
+    async def remove_rating(self, from_id: str, to_id: str) -> bool:
+        """Remove from's rating of to; True when there was one."""
+
+    # --- traversal ------------------------------------------------------------------------
+    async def find_paths(
+        self, query: PathQuery, viewer: Viewer, table: ScoringTable
+    ) -> list[Path]:
+        """Candidate paths for `query` under the traversal rule of API.md, for `viewer`.
+
+        Returns a set of simple paths that contains the best `query.first` paths under
+        `service.scoring.rank_paths` (it may return more; the caller ranks and cuts). Each path
+        has `min_hops`..`max_hops` steps; no person in `query.avoid` is inside it; every step
+        uses the rating the traversal rule picks and has strength <= `max_strength`.
+        """
+
+    async def mutual_connections(self, a: str, b: str, viewer: Viewer) -> list[Person]:
+        """People with a visible step to both a and b, never a or b, in any order."""
