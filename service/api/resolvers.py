@@ -1,0 +1,169 @@
+"""Query and Mutation: each resolver turns its arguments into one use-case call and the
+result into GraphQL types. Rules and validation live in the use-cases, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry import UNSET
+
+from service import contacts, introductions
+from service.api.types import (
+    Info,
+    IntroducerType,
+    PersonInput,
+    PersonPageType,
+    PersonType,
+    RateConnectionsResultType,
+    RatingInput,
+    RatingType,
+    WarmPathType,
+    field,
+    given,
+    given_int,
+    mutation,
+)
+
+FromArg = Annotated[strawberry.ID | None, strawberry.argument(name="from")]
+RequiredFromArg = Annotated[strawberry.ID, strawberry.argument(name="from")]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def person(self, info: Info, id: strawberry.ID) -> PersonType | None:
+        found = await contacts.person(info.context.store, id)
+        return None if found is None else PersonType.from_domain(found)
+
+    @field(
+        description=(
+            "Case-insensitive match on any part of the name, or a prefix of the id; "
+            "ordered by name, then id."
+        )
+    )
+    async def people(
+        self,
+        info: Info,
+        search: str | None = UNSET,
+        first: int | None = 20,
+        after: str | None = UNSET,
+    ) -> PersonPageType:
+        page = await contacts.people(
+            info.context.store, given(search), first=given_int(first, 20), after=given(after)
+        )
+        return PersonPageType.from_domain(page)
+
+    @field(description="The stored rating by `from` of `to`, if visible.")
+    async def rating(
+        self, info: Info, from_: RequiredFromArg, to: strawberry.ID
+    ) -> RatingType | None:
+        found = await contacts.rating(info.context.store, info.context.viewer, from_, to)
+        return None if found is None else RatingType.from_domain(found)
+
+    @field(
+        description="Who can introduce `from` to `target`: people one step from both, best first."
+    )
+    async def introducers(
+        self,
+        info: Info,
+        *,
+        from_: FromArg = UNSET,
+        target: strawberry.ID,
+        first: int | None = 10,
+        max_strength: int | None = 5,
+    ) -> list[IntroducerType]:
+        found = await introductions.introducers(
+            info.context.store,
+            info.context.viewer,
+            info.context.table,
+            from_id=given(from_),
+            target=target,
+            first=given_int(first, 10),
+            max_strength=given_int(max_strength, 5),
+        )
+        return [IntroducerType.from_domain(i) for i in found]
+
+    @field(description="Best simple paths from `from` to `target` with at most `maxHops` steps.")
+    async def warm_paths(
+        self,
+        info: Info,
+        *,
+        from_: FromArg = UNSET,
+        target: strawberry.ID,
+        max_hops: int | None = 3,
+        first: int | None = 5,
+        max_strength: int | None = 5,
+        avoid: list[strawberry.ID] | None = (),  # type: ignore[assignment]
+    ) -> list[WarmPathType]:
+        found = await introductions.warm_paths(
+            info.context.store,
+            info.context.viewer,
+            info.context.table,
+            from_id=given(from_),
+            target=target,
+            max_hops=given_int(max_hops, 3),
+            first=given_int(first, 5),
+            max_strength=given_int(max_strength, 5),
+            avoid=given(avoid) or (),
+        )
+        return [WarmPathType.from_domain(p) for p in found]
+
+    @field(
+        description="People with a step to both a and b (never a or b themselves), ordered by id."
+    )
+    async def mutual_connections(
+        self, info: Info, a: strawberry.ID, b: strawberry.ID
+    ) -> list[PersonType]:
+        found = await introductions.mutual_connections(
+            info.context.store, info.context.viewer, a, b
+        )
+        return [PersonType.from_domain(p) for p in found]
+
+
+@strawberry.type
+class Mutation:
+    @mutation(description="Create or update a person (fields not given are left as they were).")
+    async def upsert_person(self, info: Info, input: PersonInput) -> PersonType:
+        stored = await contacts.upsert_person(
+            info.context.store, info.context.viewer, input.to_fields()
+        )
+        return PersonType.from_domain(stored)
+
+    @mutation(description="Many people in one transaction: all are stored, or none.")
+    async def upsert_people(self, info: Info, input: list[PersonInput]) -> list[PersonType]:
+        stored = await contacts.upsert_people(
+            info.context.store, info.context.viewer, [item.to_fields() for item in input]
+        )
+        return [PersonType.from_domain(p) for p in stored]
+
+    @mutation(description="Record or replace how well `from` knows `to`.")
+    async def rate_connection(self, info: Info, input: RatingInput) -> RatingType:
+        stored = await contacts.rate_connection(
+            info.context.store, info.context.viewer, input.to_fields()
+        )
+        return RatingType.from_domain(stored)
+
+    @mutation(description="Many ratings in one transaction: all are stored, or none.")
+    async def rate_connections(
+        self, info: Info, input: list[RatingInput]
+    ) -> RateConnectionsResultType:
+        stored = await contacts.rate_connections(
+            info.context.store, info.context.viewer, [item.to_fields() for item in input]
+        )
+        return RateConnectionsResultType(
+            count=len(stored), ratings=[RatingType.from_domain(r) for r in stored]
+        )
+
+    @mutation(description="Remove from's rating of to. True when there was one.")
+    async def remove_rating(self, info: Info, *, from_: FromArg = UNSET, to: strawberry.ID) -> bool:
+        return await contacts.remove_rating(
+            info.context.store, info.context.viewer, given(from_), to
+        )
+
+    @mutation(
+        description="Remove a person and every rating from or to them. True when there was one."
+    )
+    async def delete_person(self, info: Info, id: strawberry.ID) -> bool:
+        return await contacts.delete_person(info.context.store, info.context.viewer, id)

@@ -1,0 +1,42 @@
+"""The strawberry schema of tiegraph, with its limits and error handling as extensions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection
+from strawberry.types import ExecutionContext
+
+from service.api.errors import ErrorCodes
+from service.api.limits import ShapeLimits, TokenLimit
+from service.api.resolvers import Mutation, Query
+from service.settings import Settings
+
+
+class TiegraphSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Nothing: `ErrorCodes` logs unexpected errors once, with the request id; expected
+        ones (bad input, no token) are the client's business, not the log's."""
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
+    limits = settings
+    # Factories, not instances: strawberry builds fresh extensions for every request.
+    extensions: list[Any] = [
+        lambda: TokenLimit(limits.max_tokens),
+        lambda: ShapeLimits(max_depth=limits.max_depth, max_aliases=limits.max_aliases),
+        ErrorCodes,
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return TiegraphSchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def sdl() -> str:
+    """The schema in SDL, as checked in at ``schema.graphql``."""
+    return str(build_schema()) + "\n"

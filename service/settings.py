@@ -1,0 +1,79 @@
+"""The one typed configuration of tiegraph: every value has an environment variable
+``TIEGRAPH_<NAME>`` (``TIEGRAPH_PORT``, ``TIEGRAPH_JWT_SECRET``, ...); command-line flags of
+``tiegraph serve`` override them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.scoring import ScoringTable
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIEGRAPH_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    store: Literal["embedded", "neo4j"] = "embedded"
+    data_dir: Path = Path(".tiegraph")
+    dev: bool = False
+    log_level: str = "INFO"
+
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str = "neo4j"
+    # How long start-up waits for the store (Neo4j starting next to us) before serving
+    # anyway with /readyz at 503; the store is retried on later requests.
+    store_startup_timeout: float = Field(default=30.0, ge=0)
+    # After a failed open, requests retry it at most this often (seconds).
+    store_retry_interval: float = Field(default=1.0, ge=0)
+
+    jwt_secret: SecretStr | None = None
+    # Accepted as well as jwt_secret, so that tokens minted before a rotation keep working.
+    jwt_previous_secret: SecretStr | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+
+    introspection: bool = True
+    scoring: str = "0.9,0.7,0.45,0.2,0.05"
+
+    # A batch of 5,000 items with every field at its longest is about 20 MB of JSON; the body
+    # limit must let it through so that the batch limit, not the size, answers past it.
+    max_body_bytes: int = Field(default=32 * MIB, ge=1024)
+    max_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=30, ge=0)
+    # A literal (variable-free) batch of 5,000 ratings takes 15-45 tokens an item; parsing it
+    # costs seconds of CPU, so clients should send batches as variables. Only authenticated
+    # requests are parsed at all.
+    max_tokens: int = Field(default=250_000, ge=100)
+
+    @field_validator("scoring")
+    @classmethod
+    def _check_scoring(cls, value: str) -> str:
+        ScoringTable.parse(value)
+        return value
+
+    @field_validator("jwt_secret", "jwt_previous_secret")
+    @classmethod
+    def _empty_secret_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @property
+    def scoring_table(self) -> ScoringTable:
+        return ScoringTable.parse(self.scoring)
+
+    def jwt_secrets(self) -> list[str]:
+        """The secrets a token may be signed with, the current one first."""
+        return [
+            secret.get_secret_value()
+            for secret in (self.jwt_secret, self.jwt_previous_secret)
+            if secret is not None
+        ]

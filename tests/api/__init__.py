@@ -1,0 +1,1 @@
+"""Tests of the HTTP and GraphQL layer, through the real ASGI app on the embedded store."""
