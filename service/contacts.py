@@ -93,7 +93,7 @@ def _validate_all(items: Sequence[T], check: Callable[[T], U]) -> list[U]:
         try:
             good.append(check(item))
         except InvalidInput as e:
-            bad.append(InvalidItem(index=index, field=e.field, message=e.message))
+            bad.append(InvalidItem(index=index, field=e.field, message=e.reason))
     collect_batch_errors(bad)
     return good
 

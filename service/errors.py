@@ -52,6 +52,7 @@ class InvalidInput(TiegraphError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.reason = message
 
     def extensions(self) -> dict[str, Any]:
         return {"code": self.code, "field": self.field}

@@ -1,8 +1,9 @@
 """Limits on the shape of a request, as schema extensions: depth, aliases and tokens.
 
-Every limit reports `QUERY_TOO_COMPLEX`. Depth counts fields along the deepest chain, the root
-field being 1: ``{ person(id: "a") { id } }`` has depth 2. Introspection fields (``__schema``,
-``__type``, ``__typename``) are not counted, so GraphiQL's schema query always passes.
+Every limit reports `QUERY_TOO_COMPLEX`. Depth is counted as strawberry's QueryDepthLimiter
+(and graphql-depth-limit) count it: the nesting below the root fields, so
+``{ person(id: "a") { id } }`` has depth 1. Introspection fields (``__schema``, ``__type``,
+``__typename``) are not counted, so GraphiQL's schema query always passes.
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
             super().__init__(context)
             walk = _DocumentWalk(context.document)
             for operation in _operations(context.document):
-                depth = walk.depth(operation.selection_set)
+                # _DocumentWalk counts the root field as 1; the limit counts it as 0.
+                depth = walk.depth(operation.selection_set) - 1
                 if depth > max_depth:
                     name = operation.name.value if operation.name else "anonymous"
                     context.report_error(

@@ -261,9 +261,10 @@ def test_nested_counts_fields() -> None:
 
 
 async def test_depth_10_is_fine_and_11_is_too_complex(seeded_api: Api) -> None:
-    ten = await seeded_api(nested(10))
+    # nested(n) has n fields in a chain: depth n - 1, root fields being depth 0.
+    ten = await seeded_api(nested(11))
     assert "errors" not in ten, ten
-    error = await seeded_api.error(nested(11))
+    error = await seeded_api.error(nested(12))
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
 
 
@@ -271,7 +272,7 @@ async def test_depth_counts_through_fragments(seeded_api: Api) -> None:
     query = (
         'query { person(id: "alice") { ...R } } '
         "fragment R on Person { ratings { items { from { ratings { items { from { "
-        "ratings { items { from { id } } } } } } } } } }"
+        "ratings { items { from { ratings { nextCursor } } } } } } } } } } }"
     )
     error = await seeded_api.error(query)
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
