@@ -1,0 +1,482 @@
+"""EmbeddedStore: SQLite on disk as the record of truth, a networkx graph in memory for reads.
+
+Every write runs in one SQLite transaction (WAL, ``synchronous=FULL``) and is acknowledged
+only after COMMIT returned; the in-memory graph is changed only after that, under the same
+lock that readers take, so a read never sees a half-applied or rolled-back write. All SQLite
+and graph work runs in a worker thread (`asyncio.to_thread`) to keep the event loop free.
+
+The graph: one node per person (attributes ``person`` and ``name_key``), one edge
+``from -> to`` per rating (attribute ``rating``), the form `service.pathsearch` reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import itertools
+import json
+import pathlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any, Final, TypeVar
+
+import networkx as nx
+
+from service import pathsearch
+from service.domain import (
+    Path,
+    PathQuery,
+    Person,
+    PersonPatch,
+    Rating,
+    RatingDraft,
+    Viewer,
+    Visibility,
+    name_key,
+)
+from service.errors import NotFound, StoreUnavailable
+from service.scoring import ScoringTable
+from service.store.base import PeopleAfter, RatingsAfter, can_see
+
+DB_FILENAME: Final = "tiegraph.sqlite3"
+
+T = TypeVar("T")
+
+# Append-only: MIGRATIONS[n] takes a database from user_version n to n + 1.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    (
+        """
+        CREATE TABLE person (
+            id          TEXT PRIMARY KEY,
+            name        TEXT NOT NULL,
+            name_key    TEXT NOT NULL,
+            headline    TEXT,
+            company     TEXT,
+            location    TEXT,
+            profile_url TEXT
+        )
+        """,
+        """
+        CREATE TABLE rating (
+            from_id          TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+            to_id            TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+            strength         INTEGER NOT NULL CHECK (strength BETWEEN 1 AND 5),
+            groups           TEXT NOT NULL,
+            context          TEXT,
+            visibility       TEXT NOT NULL
+                             CHECK (visibility IN ('PUBLIC', 'CONNECTIONS', 'PRIVATE')),
+            since            TEXT,
+            last_interaction TEXT,
+            created_at       TEXT NOT NULL,
+            updated_at       TEXT NOT NULL,
+            PRIMARY KEY (from_id, to_id),
+            CHECK (from_id <> to_id)
+        )
+        """,
+        # The cascade on delete of a person looks ratings up by to_id too.
+        "CREATE INDEX rating_to_id ON rating(to_id)",
+    ),
+)
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+_UPSERT_PERSON: Final = """
+    INSERT INTO person (id, name, name_key, headline, company, location, profile_url)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET
+        name = excluded.name, name_key = excluded.name_key, headline = excluded.headline,
+        company = excluded.company, location = excluded.location,
+        profile_url = excluded.profile_url
+"""
+_UPSERT_RATING: Final = """
+    INSERT INTO rating (from_id, to_id, strength, groups, context, visibility, since,
+                        last_interaction, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (from_id, to_id) DO UPDATE SET
+        strength = excluded.strength, groups = excluded.groups, context = excluded.context,
+        visibility = excluded.visibility, since = excluded.since,
+        last_interaction = excluded.last_interaction, updated_at = excluded.updated_at
+"""
+_SELECT_PEOPLE: Final = (
+    "SELECT id, name, name_key, headline, company, location, profile_url FROM person"
+)
+_SELECT_RATINGS: Final = """
+    SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
+           created_at, updated_at
+    FROM rating
+"""
+
+
+def _iso_datetime(value: datetime) -> str:
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
+
+
+def _iso_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _person_row(person: Person) -> tuple[Any, ...]:
+    return (
+        person.id,
+        person.name,
+        name_key(person.name),
+        person.headline,
+        person.company,
+        person.location,
+        person.profile_url,
+    )
+
+
+def _rating_row(rating: Rating) -> tuple[Any, ...]:
+    return (
+        rating.from_id,
+        rating.to_id,
+        rating.strength,
+        json.dumps(list(rating.groups), ensure_ascii=False),
+        rating.context,
+        rating.visibility.value,
+        _iso_date(rating.since),
+        _iso_date(rating.last_interaction),
+        _iso_datetime(rating.created_at),
+        _iso_datetime(rating.updated_at),
+    )
+
+
+class _RatingReader:
+    """Rows -> Ratings, sharing one tuple per distinct groups text: most ratings repeat a few
+    labels, and a graph of millions of ratings should not hold millions of equal tuples."""
+
+    def __init__(self) -> None:
+        self._groups: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, row: sqlite3.Row | tuple[Any, ...]) -> Rating:
+        (from_id, to_id, strength, groups, context, visibility, since, last, created, updated) = row
+        labels = self._groups.get(groups)
+        if labels is None:
+            labels = self._groups.setdefault(groups, tuple(json.loads(groups)))
+        return Rating(
+            from_id=from_id,
+            to_id=to_id,
+            strength=strength,
+            groups=labels,
+            context=context,
+            visibility=Visibility(visibility),
+            since=_date(since),
+            last_interaction=_date(last),
+            created_at=datetime.fromisoformat(created),
+            updated_at=datetime.fromisoformat(updated),
+        )
+
+
+class EmbeddedStore:
+    """The zero-setup store: ``data_dir/tiegraph.sqlite3`` plus an in-memory rating graph.
+
+    `busy_timeout` is how long a write waits for another process holding the database before
+    it gives up with `StoreUnavailable`.
+    """
+
+    def __init__(self, data_dir: pathlib.Path, *, busy_timeout: float = 5.0) -> None:
+        self.data_dir = pathlib.Path(data_dir)
+        self.path = self.data_dir / DB_FILENAME
+        self._busy_timeout = busy_timeout
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._graph = nx.DiGraph()
+        # (name, id) of every person, sorted by code point: `people` pages walk it in order.
+        self._by_name: list[tuple[str, str]] = []
+
+    # --- plumbing ---------------------------------------------------------------------------
+    async def _run(self, work: Callable[[], T], *, needs_open: bool = True) -> T:
+        """Run `work` in a worker thread holding the lock; SQLite errors -> StoreUnavailable.
+
+        A closed store answers nothing rather than reading an empty graph.
+        """
+
+        def locked() -> T:
+            with self._lock:
+                if needs_open:
+                    self._connection()
+                try:
+                    return work()
+                except sqlite3.IntegrityError:
+                    raise  # a broken invariant of ours, not an unreachable store
+                except sqlite3.Error as e:
+                    raise StoreUnavailable(f"the embedded store failed: {e}") from e
+
+        return await asyncio.to_thread(locked)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreUnavailable("the embedded store is not open")
+        return self._conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT; any exception rolls back and propagates."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    # --- lifecycle --------------------------------------------------------------------------
+    async def open(self) -> None:
+        await self._run(self._open, needs_open=False)
+
+    def _open(self) -> None:
+        if self._conn is not None:
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a commit is never implicit.
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=self._busy_timeout
+        )
+        try:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreUnavailable(f"{self.path}: cannot use WAL journal mode (got {mode})")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._conn = conn
+            self._migrate(conn)
+            self._load(conn)
+        except BaseException:
+            self._conn = None
+            conn.close()
+            raise
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        with self._transaction():
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"{self.path} has schema version {version}; this tiegraph knows up to "
+                    f"{SCHEMA_VERSION}"
+                )
+            for statements in MIGRATIONS[version:]:
+                for statement in statements:
+                    conn.execute(statement)
+            # PRAGMA takes no parameters; SCHEMA_VERSION is our own integer.
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+
+    def _load(self, conn: sqlite3.Connection) -> None:
+        graph = nx.DiGraph()
+        for row in conn.execute(_SELECT_PEOPLE):
+            person = Person(row[0], row[1], row[3], row[4], row[5], row[6])
+            graph.add_node(person.id, person=person, name_key=row[2])
+        read = _RatingReader()
+        graph.add_edges_from(
+            (rating.from_id, rating.to_id, {"rating": rating})
+            for rating in map(read, conn.execute(_SELECT_RATINGS))
+        )
+        self._graph = graph
+        self._by_name = sorted((p.name, p.id) for p in self._people())
+
+    async def close(self) -> None:
+        await self._run(self._close, needs_open=False)
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._graph = nx.DiGraph()
+        self._by_name = []
+
+    async def ping(self) -> None:
+        await self._run(lambda: self._connection().execute("SELECT 1").fetchone())
+
+    # --- graph helpers (call with the lock held) --------------------------------------------
+    def _people(self) -> Iterator[Person]:
+        person: Person
+        for _, person in self._graph.nodes(data="person"):
+            yield person
+
+    def _person(self, person_id: str) -> Person | None:
+        attrs = self._graph.nodes.get(person_id)
+        return None if attrs is None else attrs["person"]
+
+    def _rating(self, from_id: str, to_id: str) -> Rating | None:
+        data = self._graph.get_edge_data(from_id, to_id)
+        return None if data is None else data["rating"]
+
+    def _sees(self, viewer: Viewer, rating: Rating) -> bool:
+        rated_viewer = viewer.person_id is not None and self._graph.has_edge(
+            rating.from_id, viewer.person_id
+        )
+        return can_see(viewer, rating.from_id, rating.visibility, rated_viewer)
+
+    def _index_name(self, old: Person | None, new: Person | None) -> None:
+        if old is not None:
+            key = (old.name, old.id)
+            at = bisect.bisect_left(self._by_name, key)
+            if at < len(self._by_name) and self._by_name[at] == key:
+                del self._by_name[at]
+        if new is not None:
+            bisect.insort(self._by_name, (new.name, new.id))
+
+    # --- people -----------------------------------------------------------------------------
+    async def upsert_people(self, patches: Sequence[PersonPatch]) -> list[Person]:
+        def work() -> list[Person]:
+            stored: dict[str, Person] = {}
+            for patch in patches:
+                stored[patch.id] = patch.apply(stored.get(patch.id) or self._person(patch.id))
+            people = [stored[patch.id] for patch in patches]
+            with self._transaction() as conn:
+                conn.executemany(_UPSERT_PERSON, map(_person_row, stored.values()))
+            for person in stored.values():
+                self._index_name(self._person(person.id), person)
+                self._graph.add_node(person.id, person=person, name_key=name_key(person.name))
+            return people
+
+        return await self._run(work)
+
+    async def get_people(self, ids: Sequence[str]) -> dict[str, Person]:
+        def work() -> dict[str, Person]:
+            found = {person_id: self._person(person_id) for person_id in ids}
+            return {person_id: p for person_id, p in found.items() if p is not None}
+
+        return await self._run(work)
+
+    async def search_people(
+        self, name_part: str | None, id_prefix: str | None, limit: int, after: PeopleAfter | None
+    ) -> list[Person]:
+        def matches(name: str, person_id: str) -> bool:
+            if name_part is None and id_prefix is None:
+                return True
+            if id_prefix is not None and person_id.startswith(id_prefix):
+                return True
+            key: str = self._graph.nodes[person_id]["name_key"]
+            return name_part is not None and name_part in key
+
+        def work() -> list[Person]:
+            start = (
+                0 if after is None else bisect.bisect_right(self._by_name, (after.name, after.id))
+            )
+            found: list[Person] = []
+            for name, person_id in itertools.islice(self._by_name, start, None):
+                if len(found) >= limit:
+                    break
+                if matches(name, person_id):
+                    found.append(self._graph.nodes[person_id]["person"])
+            return found
+
+        if limit <= 0:
+            return []
+        return await self._run(work)
+
+    async def delete_person(self, person_id: str) -> bool:
+        def work() -> bool:
+            existing = self._person(person_id)
+            with self._transaction() as conn:
+                # Explicit, though the foreign keys cascade: the intent is plain to a reader.
+                conn.execute(
+                    "DELETE FROM rating WHERE from_id = ? OR to_id = ?", (person_id, person_id)
+                )
+                deleted = conn.execute("DELETE FROM person WHERE id = ?", (person_id,)).rowcount
+            if existing is not None:
+                self._graph.remove_node(person_id)
+                self._index_name(existing, None)
+            return deleted > 0
+
+        return await self._run(work)
+
+    # --- ratings ----------------------------------------------------------------------------
+    async def put_ratings(self, drafts: Sequence[RatingDraft], now: datetime) -> list[Rating]:
+        def work() -> list[Rating]:
+            ratings = self._stamped(drafts, now)
+            with self._transaction() as conn:
+                conn.executemany(_UPSERT_RATING, map(_rating_row, ratings))
+            self._graph.add_edges_from((r.from_id, r.to_id, {"rating": r}) for r in ratings)
+            return ratings
+
+        return await self._run(work)
+
+    def _stamped(self, drafts: Sequence[RatingDraft], now: datetime) -> list[Rating]:
+        """The ratings as they will be stored; NotFound for the first missing person."""
+        batch = len(drafts) > 1
+        ratings: list[Rating] = []
+        created: dict[tuple[str, str], datetime] = {}
+        for index, draft in enumerate(drafts):
+            for field, person_id in (("from", draft.from_id), ("to", draft.to_id)):
+                if person_id not in self._graph:
+                    raise NotFound(field, person_id, index if batch else None)
+            pair = (draft.from_id, draft.to_id)
+            existing = self._rating(*pair)
+            if pair not in created:
+                created[pair] = existing.created_at if existing is not None else now
+            ratings.append(draft.stamped(created_at=created[pair], updated_at=now))
+        return ratings
+
+    async def get_rating(self, from_id: str, to_id: str, viewer: Viewer) -> Rating | None:
+        def work() -> Rating | None:
+            rating = self._rating(from_id, to_id)
+            return rating if rating is not None and self._sees(viewer, rating) else None
+
+        return await self._run(work)
+
+    async def ratings_by(
+        self,
+        from_id: str,
+        viewer: Viewer,
+        limit: int,
+        after: RatingsAfter | None,
+        max_strength: int | None,
+        group: str | None,
+    ) -> list[Rating]:
+        def keep(rating: Rating) -> bool:
+            if max_strength is not None and rating.strength > max_strength:
+                return False
+            if group is not None and group not in rating.groups:
+                return False
+            if after is not None and (rating.strength, rating.to_id) <= (
+                after.strength,
+                after.to_id,
+            ):
+                return False
+            return self._sees(viewer, rating)
+
+        def work() -> list[Rating]:
+            if from_id not in self._graph:
+                return []
+            given = (data["rating"] for data in self._graph.succ[from_id].values())
+            kept = sorted(filter(keep, given), key=lambda r: (r.strength, r.to_id))
+            return kept[:limit]
+
+        return await self._run(work)
+
+    async def remove_rating(self, from_id: str, to_id: str) -> bool:
+        def work() -> bool:
+            with self._transaction() as conn:
+                removed = conn.execute(
+                    "DELETE FROM rating WHERE from_id = ? AND to_id = ?", (from_id, to_id)
+                ).rowcount
+            if self._graph.has_edge(from_id, to_id):
+                self._graph.remove_edge(from_id, to_id)
+            return removed > 0
+
+        return await self._run(work)
+
+    # --- traversal --------------------------------------------------------------------------
+    async def find_paths(self, query: PathQuery, viewer: Viewer, table: ScoringTable) -> list[Path]:
+        def work() -> list[Path]:
+            return pathsearch.find_paths(self._graph, query, viewer, table)
+
+        return await self._run(work)
+
+    async def mutual_connections(self, a: str, b: str, viewer: Viewer) -> list[Person]:
+        def work() -> list[Person]:
+            ids = pathsearch.mutual_connections(self._graph, a, b, viewer)
+            return [self._graph.nodes[person_id]["person"] for person_id in ids]
+
+        return await self._run(work)

@@ -1,0 +1,351 @@
+"""What only the embedded store has: SQLite durability settings, reopening, all-or-nothing
+batches across SQLite and the in-memory graph, and the path search of `service.pathsearch`
+checked against a brute-force reading of the traversal rule."""
+
+from __future__ import annotations
+
+import doctest
+import itertools
+import random
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path as FsPath
+from typing import Any
+
+import networkx as nx
+import pytest
+import pytest_asyncio
+
+from service import contacts, pathsearch
+from service.contacts import PersonFields, RatingFields
+from service.domain import (
+    Path,
+    PathQuery,
+    PersonPatch,
+    Rating,
+    RatingDraft,
+    Role,
+    Step,
+    Viewer,
+    Visibility,
+)
+from service.errors import NotFound, StoreUnavailable
+from service.scoring import ScoringTable, rank_paths
+from service.store.base import PeopleAfter, can_see
+from service.store.embedded import DB_FILENAME, SCHEMA_VERSION, EmbeddedStore
+
+ADMIN = Viewer("admin", Role.ADMIN)
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest_asyncio.fixture
+async def store(tmp_path: FsPath) -> AsyncIterator[EmbeddedStore]:
+    opened = EmbeddedStore(tmp_path / "data", busy_timeout=0.2)
+    await opened.open()
+    yield opened
+    await opened.close()
+
+
+async def fill(store: EmbeddedStore) -> None:
+    """A few people and ratings using every field, through the use-cases."""
+    await contacts.upsert_people(
+        store,
+        ADMIN,
+        [
+            PersonFields(id="ann", name="Ann Émile", headline="CTO", company="Acme"),
+            PersonFields(id="bob", name="bob", location="Lyon", profile_url="https://b.example"),
+            PersonFields(id="cat", name="Ωmega Cat"),
+            PersonFields(id="dan", name="Dan"),
+        ],
+    )
+    await contacts.rate_connections(
+        store,
+        ADMIN,
+        [
+            RatingFields(
+                from_id="ann",
+                to_id="bob",
+                strength=1,
+                groups=["Friends", "Former colleagues"],
+                context="school",
+                visibility=Visibility.PUBLIC,
+                since=date(2010, 9, 1),
+                last_interaction=date(2026, 1, 1),
+            ),
+            RatingFields(from_id="bob", to_id="cat", strength=3, visibility=Visibility.PRIVATE),
+            RatingFields(from_id="cat", to_id="ann", strength=5),
+            RatingFields(from_id="dan", to_id="ann", strength=2, groups=["Vendors"]),
+        ],
+    )
+
+
+def graph_snapshot(store: EmbeddedStore) -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+    graph: nx.DiGraph = store._graph
+    return dict(graph.nodes(data=True)), {(u, v): d for u, v, d in graph.edges(data=True)}
+
+
+def table_rows(store: EmbeddedStore, table: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(store.path) as conn:
+        return sorted(conn.execute(f"SELECT * FROM {table}").fetchall())  # noqa: S608
+
+
+# --- SQLite settings and lifecycle ------------------------------------------------------------
+
+
+async def test_wal_synchronous_full_and_foreign_keys_are_set(store: EmbeddedStore) -> None:
+    assert store.path.name == DB_FILENAME and store.path.exists()
+    conn = store._conn
+    assert conn is not None
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    # WAL is a property of the file: a fresh connection sees it too.
+    with sqlite3.connect(store.path) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_data_survives_close_and_reopen(store: EmbeddedStore) -> None:
+    await fill(store)
+    before = graph_snapshot(store)
+    names_before = list(store._by_name)
+    await store.close()
+
+    reopened = EmbeddedStore(store.data_dir)
+    await reopened.open()
+    try:
+        assert graph_snapshot(reopened) == before
+        assert reopened._by_name == names_before
+        rating = await reopened.get_rating("ann", "bob", ADMIN)
+        assert rating is not None
+        assert rating.groups == ("Friends", "Former colleagues")
+        assert rating.since == date(2010, 9, 1)
+        assert rating.created_at.tzinfo is not None
+    finally:
+        await reopened.close()
+
+
+async def test_replacing_keeps_created_at_across_reopen(store: EmbeddedStore) -> None:
+    await fill(store)
+    draft = RatingDraft("dan", "cat", 4)
+    (first,) = await store.put_ratings([draft], T0)
+    await store.close()
+    await store.open()
+    later = datetime(2026, 5, 6, tzinfo=UTC)
+    (second,) = await store.put_ratings([RatingDraft("dan", "cat", 2)], later)
+    assert (second.created_at, second.updated_at, second.strength) == (T0, later, 2)
+    assert first.created_at == T0
+    row = [r for r in table_rows(store, "rating") if r[:2] == ("dan", "cat")]
+    assert [(r[2], r[8], r[9]) for r in row] == [(2, T0.isoformat(), later.isoformat())]
+
+
+async def test_a_newer_schema_is_refused(tmp_path: FsPath) -> None:
+    data = tmp_path / "newer"
+    data.mkdir()
+    with sqlite3.connect(data / DB_FILENAME) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreUnavailable, match="schema version"):
+        await EmbeddedStore(data).open()
+
+
+async def test_a_closed_store_is_unavailable(store: EmbeddedStore) -> None:
+    await store.ping()
+    await store.close()
+    with pytest.raises(StoreUnavailable):
+        await store.ping()
+    with pytest.raises(StoreUnavailable):
+        await store.get_people(["ann"])
+
+
+# --- all or nothing ---------------------------------------------------------------------------
+
+
+async def test_a_batch_naming_a_missing_person_changes_nothing(store: EmbeddedStore) -> None:
+    await fill(store)
+    before_graph, before_rows = graph_snapshot(store), table_rows(store, "rating")
+    drafts = [
+        RatingDraft("ann", "cat", 2),
+        RatingDraft("ann", "bob", 4),
+        RatingDraft("dan", "zed", 1),
+    ]
+    with pytest.raises(NotFound) as caught:
+        await store.put_ratings(drafts, T0)
+    assert (caught.value.field, caught.value.person_id, caught.value.index) == ("to", "zed", 2)
+    assert graph_snapshot(store) == before_graph
+    assert table_rows(store, "rating") == before_rows
+
+
+async def test_a_single_rating_from_a_missing_person_has_no_index(store: EmbeddedStore) -> None:
+    await fill(store)
+    with pytest.raises(NotFound) as caught:
+        await store.put_ratings([RatingDraft("zed", "ann", 1)], T0)
+    assert (caught.value.field, caught.value.index) == ("from", None)
+
+
+async def test_a_locked_database_is_unavailable_and_changes_nothing(
+    store: EmbeddedStore,
+) -> None:
+    await fill(store)
+    before_graph, before_rows = graph_snapshot(store), table_rows(store, "rating")
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        with pytest.raises(StoreUnavailable):
+            await store.put_ratings([RatingDraft("ann", "cat", 2)], T0)
+        with pytest.raises(StoreUnavailable):
+            await store.upsert_people([PersonPatch(id="eve", name="Eve")])
+        with pytest.raises(StoreUnavailable):
+            await store.delete_person("ann")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert graph_snapshot(store) == before_graph
+    assert table_rows(store, "rating") == before_rows
+    assert "eve" not in store._graph
+    # Once the lock is gone the same write goes through.
+    await store.put_ratings([RatingDraft("ann", "cat", 2)], T0)
+    assert store._graph.has_edge("ann", "cat")
+
+
+async def test_delete_person_removes_ratings_both_ways_on_disk_and_in_memory(
+    store: EmbeddedStore,
+) -> None:
+    await fill(store)
+    assert await store.delete_person("ann") is True
+    assert "ann" not in store._graph
+    assert all("ann" not in row[:2] for row in table_rows(store, "rating"))
+    assert [row[0] for row in table_rows(store, "person")] == ["bob", "cat", "dan"]
+    assert await store.delete_person("ann") is False
+
+
+async def test_renaming_moves_the_person_in_the_name_order(store: EmbeddedStore) -> None:
+    await fill(store)
+    await store.upsert_people([PersonPatch(id="dan", name="Zoe")])
+    everyone = await store.search_people(None, None, 10, None)
+    assert [p.id for p in everyone] == ["ann", "dan", "bob", "cat"]  # "Zoe" < "bob" < "Ω"
+    after_zoe = await store.search_people(None, None, 10, PeopleAfter("Zoe", "dan"))
+    assert [p.id for p in after_zoe] == ["bob", "cat"]
+
+
+# --- path search ------------------------------------------------------------------------------
+
+
+def test_pathsearch_doctests_pass() -> None:
+    result = doctest.testmod(pathsearch)
+    assert result.attempted > 5
+    assert result.failed == 0
+
+
+def reference_rating(
+    graph: nx.DiGraph, u: str, v: str, viewer: Viewer, max_strength: int
+) -> Rating | None:
+    """The traversal rule read straight from API.md."""
+    for rater, rated in ((u, v), (v, u)):
+        if graph.has_edge(rater, rated):
+            rating: Rating = graph[rater][rated]["rating"]
+            rated_viewer = graph.has_edge(rater, viewer.person_id)
+            if can_see(viewer, rater, rating.visibility, rated_viewer):
+                return rating if rating.strength <= max_strength else None
+    return None
+
+
+def reference_paths(graph: nx.DiGraph, query: PathQuery, viewer: Viewer) -> Iterator[Path]:
+    """Every simple path obeying the query, by enumerating them all."""
+    undirected = graph.to_undirected(as_view=True)
+    for people in nx.all_simple_paths(undirected, query.source, query.target, query.max_hops):
+        if len(people) - 1 < query.min_hops or query.avoid & set(people[1:-1]):
+            continue
+        pairs = list(itertools.pairwise(people))
+        ratings = [reference_rating(graph, u, v, viewer, query.max_strength) for u, v in pairs]
+        if all(r is not None for r in ratings):
+            steps = tuple(
+                Step(u, v, r.strength, r.from_id, r.groups)
+                for (u, v), r in zip(pairs, ratings, strict=True)
+                if r is not None
+            )
+            yield Path(tuple(people), steps)
+
+
+def random_graph(rng: random.Random, size: int, edges: int) -> nx.DiGraph:
+    people = [f"p{i}" for i in range(size)]
+    ratings = []
+    for u, v in rng.sample(list(itertools.permutations(people, 2)), edges):
+        visibility = rng.choice(list(Visibility))
+        ratings.append(
+            Rating(u, v, rng.randint(1, 5), ("G",), None, visibility, None, None, T0, T0)
+        )
+    graph = pathsearch.rating_graph(ratings)
+    graph.add_nodes_from(people)
+    return graph
+
+
+TABLES = [
+    ScoringTable.default(),
+    # Many exact ties and no loss per hop: the pruning must still keep every tied path.
+    ScoringTable.from_mapping({1: 1.0, 2: 1.0, 3: 0.5, 4: 0.5, 5: 0.25}),
+]
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_find_paths_ranks_like_brute_force(seed: int) -> None:
+    rng = random.Random(seed)
+    size = rng.randint(4, 11)
+    graph = random_graph(rng, size, rng.randint(size, min(size * (size - 1), 3 * size)))
+    people = sorted(graph.nodes)
+    for _ in range(25):
+        source, target = rng.sample(people, 2)
+        max_hops = rng.randint(1, 4)
+        query = PathQuery(
+            source=source,
+            target=target,
+            min_hops=rng.randint(1, max_hops),
+            max_hops=max_hops,
+            first=rng.choice([1, 1, 2, 3, 5, 100]),
+            max_strength=rng.choice([2, 3, 4, 5, 5]),
+            avoid=frozenset(rng.sample(people, rng.randint(0, 2))) - {source, target},
+        )
+        viewer = rng.choice([Viewer.dev(), Viewer(rng.choice(people), Role.USER)])
+        table = rng.choice(TABLES)
+        expected = rank_paths(reference_paths(graph, query, viewer), table, query.first)
+        got = rank_paths(pathsearch.find_paths(graph, query, viewer, table), table, query.first)
+        assert [(p.people, p.steps, p.score) for p in got] == [
+            (p.people, p.steps, p.score) for p in expected
+        ], (query, viewer)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_mutual_connections_match_brute_force(seed: int) -> None:
+    rng = random.Random(1000 + seed)
+    graph = random_graph(rng, 9, 25)
+    a, b = rng.sample(sorted(graph.nodes), 2)
+    viewer = Viewer(rng.choice(sorted(graph.nodes)), Role.USER)
+    expected = [
+        c
+        for c in sorted(graph.nodes)
+        if c not in (a, b)
+        and reference_rating(graph, a, c, viewer, 5) is not None
+        and reference_rating(graph, b, c, viewer, 5) is not None
+    ]
+    assert pathsearch.mutual_connections(graph, a, b, viewer) == expected
+
+
+def test_max_strength_drops_the_step_instead_of_falling_back() -> None:
+    graph = pathsearch.rating_graph(
+        [
+            Rating("a", "b", 5, (), None, Visibility.PUBLIC, None, None, T0, T0),
+            Rating("b", "a", 1, (), None, Visibility.PUBLIC, None, None, T0, T0),
+        ]
+    )
+    query = PathQuery("a", "b", min_hops=1, max_hops=1, first=5, max_strength=4)
+    assert pathsearch.find_paths(graph, query, Viewer.dev(), ScoringTable.default()) == []
+
+
+def test_find_paths_on_unknown_people_is_empty_and_bad_queries_raise() -> None:
+    graph = pathsearch.rating_graph([])
+    table = ScoringTable.default()
+    query = PathQuery("a", "b", min_hops=1, max_hops=3, first=5, max_strength=5)
+    assert pathsearch.find_paths(graph, query, Viewer.dev(), table) == []
+    bad = PathQuery("a", "b", min_hops=3, max_hops=2, first=5, max_strength=5)
+    with pytest.raises(ValueError, match="min_hops"):
+        pathsearch.find_paths(graph, bad, Viewer.dev(), table)
