@@ -1,0 +1,1 @@
+"""The conformance suite: the same use-case tests against every store."""
