@@ -64,9 +64,7 @@ class InvalidBatch(InvalidInput):
     def __init__(self, field: str, invalid: list[InvalidItem]) -> None:
         first = invalid[0]
         more = f" (and {len(invalid) - 1} more)" if len(invalid) > 1 else ""
-        TiegraphError.__init__(
-            self, f"{field}[{first.index}].{first.field}: {first.message}{more}"
-        )
+        TiegraphError.__init__(self, f"{field}[{first.index}].{first.field}: {first.message}{more}")
         self.field = field
         self.invalid = invalid
 

@@ -119,9 +119,7 @@ class Store(Protocol):
         """Remove from's rating of to; True when there was one."""
 
     # --- traversal ------------------------------------------------------------------------
-    async def find_paths(
-        self, query: PathQuery, viewer: Viewer, table: ScoringTable
-    ) -> list[Path]:
+    async def find_paths(self, query: PathQuery, viewer: Viewer, table: ScoringTable) -> list[Path]:
         """Candidate paths for `query` under the traversal rule of API.md, for `viewer`.
 
         Returns a set of simple paths that contains the best `query.first` paths under
