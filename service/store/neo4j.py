@@ -324,6 +324,9 @@ class Neo4jStore:
                 connection_timeout=self._connection_timeout,
                 connection_acquisition_timeout=self._connection_timeout * 2,
                 max_transaction_retry_time=self._retry_time,
+                # Optional person and rating properties are simply absent on many nodes;
+                # "property key does not exist" would be logged for every such query.
+                notifications_disabled_classifications=["UNRECOGNIZED"],
             )
         except (ConfigurationError, ValueError) as e:
             raise StoreUnavailable(f"Neo4j URI {self._uri!r} is not usable: {e}") from e
