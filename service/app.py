@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry import UNSET
 from strawberry.fastapi import GraphQLRouter
 
-from service.api.context import AppServices, RequestContext, context_getter
+from service.api.context import AppServices, RequestContext, context_getter, request_id_of
 from service.api.errors import error_body, refusal_body
 from service.api.schema import build_schema
 from service.errors import InvalidInput, QueryTooComplex, StoreUnavailable
@@ -156,7 +156,7 @@ class TiegraphGraphQLRouter(GraphQLRouter[Any, None]):
         failure = context.failure if isinstance(context, RequestContext) else None
         browser = self.should_render_graphql_ide(self.request_adapter_class(request))
         if failure is not None and not browser:
-            return JSONResponse(refusal_body(failure))
+            return JSONResponse(refusal_body(failure, request_id_of(request)))
         try:
             return await super().run(request, context=context, root_value=root_value)
         except HTTPException as e:

@@ -31,7 +31,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from service.errors import InvalidInput, QueryTooComplex, TiegraphError
+from service.errors import InvalidInput, QueryTooComplex, StoreUnavailable, TiegraphError
 
 logger = logging.getLogger("tiegraph.api")
 
@@ -65,8 +65,16 @@ def error_body(message: str, extensions: dict[str, Any]) -> dict[str, Any]:
     return {"data": None, "errors": [{"message": message, "extensions": extensions}]}
 
 
-def refusal_body(error: TiegraphError) -> dict[str, Any]:
-    return error_body(error.message, error.extensions())
+def public_message(error: TiegraphError, request_id: str) -> str:
+    """What the client reads. A store failure names hosts and ports: that goes to the log only."""
+    if isinstance(error, StoreUnavailable):
+        logger.warning("store unavailable (request id %s): %s", request_id, error.message)
+        return f"The store did not answer; nothing was written (request id {request_id})"
+    return error.message
+
+
+def refusal_body(error: TiegraphError, request_id: str) -> dict[str, Any]:
+    return error_body(public_message(error, request_id), error.extensions())
 
 
 def _children(node: Node) -> Iterator[Node]:
@@ -140,7 +148,7 @@ def present(error: GraphQLError, document: DocumentNode | None, request_id: str)
     """`error` as the client sees it: with a code from `CODES`, or masked."""
     original = error.original_error
     if isinstance(original, TiegraphError):
-        return _with(error, original.message, original.extensions())
+        return _with(error, public_message(original, request_id), original.extensions())
     code = (error.extensions or {}).get("code")
     if code in CODES:
         return error
