@@ -149,15 +149,6 @@ async def test_a_newer_schema_is_refused(tmp_path: FsPath) -> None:
         await EmbeddedStore(data).open()
 
 
-async def test_a_closed_store_is_unavailable(store: EmbeddedStore) -> None:
-    await store.ping()
-    await store.close()
-    with pytest.raises(StoreUnavailable):
-        await store.ping()
-    with pytest.raises(StoreUnavailable):
-        await store.get_people(["ann"])
-
-
 # --- all or nothing ---------------------------------------------------------------------------
 
 

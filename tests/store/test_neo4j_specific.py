@@ -195,15 +195,6 @@ async def test_wrong_password_is_unavailable_with_the_reason() -> None:
         await wrong.open()
 
 
-async def test_ping_answers_while_open_and_fails_after_close(store: Neo4jStore) -> None:
-    await store.ping()
-    await store.close()
-    with pytest.raises(StoreUnavailable):
-        await store.ping()
-    with pytest.raises(StoreUnavailable):
-        await store.get_people(["a"])
-
-
 # --- writes -------------------------------------------------------------------------------
 
 
