@@ -27,9 +27,9 @@ from typing import Any
 
 import networkx as nx
 
+from service.access import can_see
 from service.domain import STRENGTH_MAX, STRENGTH_MIN, Path, PathQuery, Rating, Step, Viewer
 from service.scoring import ScoringTable, could_still_rank
-from service.store.base import can_see
 
 __all__ = ["find_paths", "mutual_connections", "rating_graph", "step"]
 
@@ -74,7 +74,9 @@ class _Walker:
     def sees(self, rating: Rating) -> bool:
         viewer_id = self._viewer.person_id
         rated_viewer = viewer_id is not None and viewer_id in self._succ[rating.from_id]
-        return can_see(self._viewer, rating.from_id, rating.visibility, rated_viewer)
+        return can_see(
+            self._viewer, rating.from_id, rating.visibility, rater_rated_viewer=rated_viewer
+        )
 
     def rating_for(self, u: str, v: str) -> Rating | None:
         """The rating the step u -> v uses, or None when there is no such step."""

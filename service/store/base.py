@@ -28,7 +28,6 @@ from service.domain import (
     Rating,
     RatingDraft,
     Viewer,
-    Visibility,
 )
 from service.scoring import ScoringTable
 
@@ -47,21 +46,6 @@ class RatingsAfter:
 
     strength: int
     to_id: str
-
-
-def can_see(
-    viewer: Viewer, rater_id: str, visibility: Visibility, rater_rated_viewer: bool
-) -> bool:
-    """The visibility rule of API.md for one rating made by `rater_id`.
-
-    `rater_rated_viewer`: whether the rater has rated the viewer (any rating, any visibility),
-    which makes the viewer one of the rater's connections.
-    """
-    if viewer.is_admin or visibility is Visibility.PUBLIC:
-        return True
-    if viewer.person_id is not None and viewer.person_id == rater_id:
-        return True
-    return visibility is Visibility.CONNECTIONS and rater_rated_viewer
 
 
 class Store(Protocol):

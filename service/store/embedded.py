@@ -26,6 +26,7 @@ from typing import Any, Final, TypeVar
 import networkx as nx
 
 from service import pathsearch
+from service.access import can_see
 from service.domain import (
     Path,
     PathQuery,
@@ -39,7 +40,7 @@ from service.domain import (
 )
 from service.errors import NotFound, StoreUnavailable
 from service.scoring import ScoringTable
-from service.store.base import PeopleAfter, RatingsAfter, can_see
+from service.store.base import PeopleAfter, RatingsAfter
 
 DB_FILENAME: Final = "tiegraph.sqlite3"
 
@@ -314,7 +315,7 @@ class EmbeddedStore:
         rated_viewer = viewer.person_id is not None and self._graph.has_edge(
             rating.from_id, viewer.person_id
         )
-        return can_see(viewer, rating.from_id, rating.visibility, rated_viewer)
+        return can_see(viewer, rating.from_id, rating.visibility, rater_rated_viewer=rated_viewer)
 
     def _index_name(self, old: Person | None, new: Person | None) -> None:
         if old is not None:

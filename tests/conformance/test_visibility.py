@@ -1,6 +1,6 @@
 """Visibility: who sees which rating, in every read and every path query.
 
-The rule (API.md, `service.store.base.can_see`): admins see all, PUBLIC is seen by everyone,
+The rule (API.md, `service.access.can_see`): admins see all, PUBLIC is seen by everyone,
 the rater always sees their rating, CONNECTIONS is seen by the people the rater has rated
 (with any rating of any visibility), PRIVATE by the rater alone. A rating the viewer cannot
 see must not show, nor change a score, an order or a count.

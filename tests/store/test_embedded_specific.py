@@ -18,6 +18,7 @@ import pytest
 import pytest_asyncio
 
 from service import contacts, pathsearch
+from service.access import can_see
 from service.contacts import PersonFields, RatingFields
 from service.domain import (
     Path,
@@ -32,7 +33,7 @@ from service.domain import (
 )
 from service.errors import NotFound, StoreUnavailable
 from service.scoring import ScoringTable, rank_paths
-from service.store.base import PeopleAfter, can_see
+from service.store.base import PeopleAfter
 from service.store.embedded import DB_FILENAME, SCHEMA_VERSION, EmbeddedStore
 
 ADMIN = Viewer("admin", Role.ADMIN)
@@ -236,7 +237,7 @@ def reference_rating(
         if graph.has_edge(rater, rated):
             rating: Rating = graph[rater][rated]["rating"]
             rated_viewer = graph.has_edge(rater, viewer.person_id)
-            if can_see(viewer, rater, rating.visibility, rated_viewer):
+            if can_see(viewer, rater, rating.visibility, rater_rated_viewer=rated_viewer):
                 return rating if rating.strength <= max_strength else None
     return None
 
