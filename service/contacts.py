@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from service import cursors
 from service.access import require_may_update_person, require_self_or_admin, resolve_from
 from service.domain import (
-    KEEP,
-    MaybeText,
+    DEFAULT_PEOPLE_FIRST,
+    DEFAULT_RATINGS_FIRST,
     Page,
     Person,
-    PersonPatch,
+    PersonFields,
     Rating,
     RatingDraft,
+    RatingFields,
     Viewer,
-    Visibility,
     collect_batch_errors,
     name_key,
     validate_batch_size,
@@ -34,54 +33,6 @@ from service.store.base import PeopleAfter, RatingsAfter, Store
 
 T = TypeVar("T")
 U = TypeVar("U")
-
-
-@dataclass(frozen=True, slots=True)
-class PersonFields:
-    """A `PersonInput` as the API received it; KEEP marks a field that was not sent."""
-
-    name: str
-    id: str | None = None
-    headline: MaybeText = KEEP
-    company: MaybeText = KEEP
-    location: MaybeText = KEEP
-    profile_url: MaybeText = KEEP
-
-    def validated(self) -> PersonPatch:
-        return validate_person(
-            id=self.id,
-            name=self.name,
-            headline=self.headline,
-            company=self.company,
-            location=self.location,
-            profile_url=self.profile_url,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RatingFields:
-    """A `RatingInput` as the API received it (`from_id` None: the viewer)."""
-
-    to_id: str
-    strength: int
-    from_id: str | None = None
-    groups: Sequence[str] | None = None
-    context: str | None = None
-    visibility: Visibility | None = None
-    since: date | None = None
-    last_interaction: date | None = None
-
-    def validated(self, viewer: Viewer) -> RatingDraft:
-        return validate_rating(
-            from_id=resolve_from(viewer, self.from_id),
-            to_id=self.to_id,
-            strength=self.strength,
-            groups=self.groups,
-            context=self.context,
-            visibility=self.visibility,
-            since=self.since,
-            last_interaction=self.last_interaction,
-        )
 
 
 def _validate_all(items: Sequence[T], check: Callable[[T], U]) -> list[U]:
@@ -115,7 +66,7 @@ def _no_duplicates(keys: Sequence[object], field: str) -> None:
 async def upsert_people(
     store: Store, viewer: Viewer, fields: Sequence[PersonFields]
 ) -> list[Person]:
-    patches = _validate_all(fields, PersonFields.validated)
+    patches = _validate_all(fields, validate_person)
     _no_duplicates([p.id for p in patches], "id")
     existing = await store.get_people([p.id for p in patches])
     for patch in patches:
@@ -124,7 +75,7 @@ async def upsert_people(
 
 
 async def upsert_person(store: Store, viewer: Viewer, fields: PersonFields) -> Person:
-    patch = fields.validated()
+    patch = validate_person(fields)
     existing = await store.get_people([patch.id])
     require_may_update_person(viewer, patch.id, patch.id in existing)
     (person,) = await store.upsert_people([patch])
@@ -143,7 +94,7 @@ async def person(store: Store, person_id: str) -> Person | None:
 
 
 async def people(
-    store: Store, search: str | None, first: int = 20, after: str | None = None
+    store: Store, search: str | None, first: int = DEFAULT_PEOPLE_FIRST, after: str | None = None
 ) -> Page[Person]:
     """Name contains `search` (case-insensitive) or id starts with it; by name, then id."""
     validate_first(first)
@@ -167,10 +118,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _draft(viewer: Viewer, fields: RatingFields) -> RatingDraft:
+    return validate_rating(fields, resolve_from(viewer, fields.from_id))
+
+
 async def rate_connections(
     store: Store, viewer: Viewer, fields: Sequence[RatingFields]
 ) -> list[Rating]:
-    drafts = _validate_all(fields, lambda f: f.validated(viewer))
+    drafts = _validate_all(fields, lambda f: _draft(viewer, f))
     _no_duplicates([(d.from_id, d.to_id) for d in drafts], "to")
     for draft in drafts:
         require_self_or_admin(viewer, draft.from_id, "write ratings")
@@ -180,7 +135,7 @@ async def rate_connections(
 
 
 async def rate_connection(store: Store, viewer: Viewer, fields: RatingFields) -> Rating:
-    draft = fields.validated(viewer)
+    draft = _draft(viewer, fields)
     require_self_or_admin(viewer, draft.from_id, "write ratings")
     (rating,) = await store.put_ratings([draft], _now())
     return rating
@@ -204,7 +159,7 @@ async def ratings_of(
     viewer: Viewer,
     person_id: str,
     *,
-    first: int = 50,
+    first: int = DEFAULT_RATINGS_FIRST,
     after: str | None = None,
     max_strength: int | None = None,
     group: str | None = None,

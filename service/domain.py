@@ -33,6 +33,14 @@ AVOID_LIMIT: Final = 100
 BATCH_LIMIT: Final = 5000
 SEARCH_MAX_LENGTH: Final = 200
 
+# --- argument defaults of API.md: the resolvers' signatures and the use-cases both read these
+DEFAULT_PEOPLE_FIRST: Final = 20
+DEFAULT_RATINGS_FIRST: Final = 50
+DEFAULT_INTRODUCERS_FIRST: Final = 10
+DEFAULT_WARM_PATHS_FIRST: Final = 5
+DEFAULT_MAX_HOPS: Final = 3
+DEFAULT_MAX_STRENGTH: Final = STRENGTH_MAX
+
 
 class Visibility(enum.Enum):
     """Who may see a rating. CONNECTIONS: the rater and the people the rater has rated."""
@@ -142,6 +150,32 @@ class _Keep(enum.Enum):
 
 KEEP: Final = _Keep.KEEP
 MaybeText: TypeAlias = str | None | _Keep
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFields:
+    """A `PersonInput` as the API received it; KEEP marks a field that was not sent."""
+
+    name: str
+    id: str | None = None
+    headline: MaybeText = KEEP
+    company: MaybeText = KEEP
+    location: MaybeText = KEEP
+    profile_url: MaybeText = KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class RatingFields:
+    """A `RatingInput` as the API received it (`from_id` None: the viewer)."""
+
+    to_id: str
+    strength: int
+    from_id: str | None = None
+    groups: Sequence[str] | None = None
+    context: str | None = None
+    visibility: Visibility | None = None
+    since: date | None = None
+    last_interaction: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,26 +306,18 @@ def _url(value: MaybeText) -> MaybeText:
     return url
 
 
-def validate_person(
-    *,
-    id: str | None,
-    name: str,
-    headline: MaybeText = KEEP,
-    company: MaybeText = KEEP,
-    location: MaybeText = KEEP,
-    profile_url: MaybeText = KEEP,
-) -> PersonPatch:
+def validate_person(fields: PersonFields) -> PersonPatch:
     """Validate a `PersonInput`; a missing id is generated."""
-    person_id = new_person_id() if id is None else validate_id(id)
-    checked_name = _text(name, "name", NAME_MAX_LENGTH, required=True)
+    person_id = new_person_id() if fields.id is None else validate_id(fields.id)
+    checked_name = _text(fields.name, "name", NAME_MAX_LENGTH, required=True)
     assert checked_name is not None
     return PersonPatch(
         id=person_id,
         name=checked_name,
-        headline=_maybe_text(headline, "headline", TEXT_MAX_LENGTH),
-        company=_maybe_text(company, "company", TEXT_MAX_LENGTH),
-        location=_maybe_text(location, "location", TEXT_MAX_LENGTH),
-        profile_url=_url(profile_url),
+        headline=_maybe_text(fields.headline, "headline", TEXT_MAX_LENGTH),
+        company=_maybe_text(fields.company, "company", TEXT_MAX_LENGTH),
+        location=_maybe_text(fields.location, "location", TEXT_MAX_LENGTH),
+        profile_url=_url(fields.profile_url),
     )
 
 
@@ -327,31 +353,22 @@ def validate_groups(groups: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def validate_rating(
-    *,
-    from_id: str,
-    to_id: str,
-    strength: int,
-    groups: Sequence[str] | None = None,
-    context: str | None = None,
-    visibility: Visibility | None = None,
-    since: date | None = None,
-    last_interaction: date | None = None,
-) -> RatingDraft:
-    """Validate a `RatingInput` whose `from` is already resolved to a person id."""
+def validate_rating(fields: RatingFields, from_id: str) -> RatingDraft:
+    """Validate a `RatingInput`; `from_id` is its `from`, already resolved to a person id
+    (`service.access.resolve_from`), so `fields.from_id` is not read."""
     validate_id(from_id, "from")
-    validate_id(to_id, "to")
-    if from_id == to_id:
+    validate_id(fields.to_id, "to")
+    if from_id == fields.to_id:
         raise InvalidInput("to", "a person cannot rate themselves (from = to)")
     return RatingDraft(
         from_id=from_id,
-        to_id=to_id,
-        strength=validate_strength(strength),
-        groups=validate_groups(groups),
-        context=_text(context, "context", CONTEXT_MAX_LENGTH),
-        visibility=visibility or Visibility.CONNECTIONS,
-        since=since,
-        last_interaction=last_interaction,
+        to_id=fields.to_id,
+        strength=validate_strength(fields.strength),
+        groups=validate_groups(fields.groups),
+        context=_text(fields.context, "context", CONTEXT_MAX_LENGTH),
+        visibility=fields.visibility or Visibility.CONNECTIONS,
+        since=fields.since,
+        last_interaction=fields.last_interaction,
     )
 
 

@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from service.access import require_self_or_admin, resolve_from
-from service.domain import Introducer, Path, Person, Viewer, validate_id, validate_path_query
+from service.domain import (
+    DEFAULT_INTRODUCERS_FIRST,
+    DEFAULT_MAX_HOPS,
+    DEFAULT_MAX_STRENGTH,
+    DEFAULT_WARM_PATHS_FIRST,
+    Introducer,
+    Path,
+    Person,
+    Viewer,
+    validate_id,
+    validate_path_query,
+)
 from service.scoring import ScoringTable, introducers_from_paths, rank_paths
 from service.store.base import Store
 
@@ -22,9 +33,9 @@ async def warm_paths(
     *,
     from_id: str | None,
     target: str,
-    max_hops: int = 3,
-    first: int = 5,
-    max_strength: int = 5,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    first: int = DEFAULT_WARM_PATHS_FIRST,
+    max_strength: int = DEFAULT_MAX_STRENGTH,
     avoid: Sequence[str] = (),
 ) -> list[Path]:
     """Best simple paths from `from_id` (default: the viewer) to `target`, best first."""
@@ -49,8 +60,8 @@ async def introducers(
     *,
     from_id: str | None,
     target: str,
-    first: int = 10,
-    max_strength: int = 5,
+    first: int = DEFAULT_INTRODUCERS_FIRST,
+    max_strength: int = DEFAULT_MAX_STRENGTH,
 ) -> list[Introducer]:
     """People one step from both `from_id` and `target`, best introduction first."""
     source = resolve_from(viewer, from_id)

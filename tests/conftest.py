@@ -16,8 +16,7 @@ import pytest
 import pytest_asyncio
 
 from service import contacts
-from service.contacts import PersonFields, RatingFields
-from service.domain import Role, Viewer, Visibility
+from service.domain import PersonFields, RatingFields, Role, Viewer, Visibility
 from service.store.base import Store
 
 STORE_KINDS = [

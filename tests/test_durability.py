@@ -27,8 +27,7 @@ import httpx
 import pytest
 
 from service import contacts, introductions
-from service.contacts import PersonFields, RatingFields
-from service.domain import Person, Rating, Role, Viewer, Visibility
+from service.domain import Person, PersonFields, Rating, RatingFields, Role, Viewer, Visibility
 from service.scoring import ScoringTable
 from service.store.base import Store
 

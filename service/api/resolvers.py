@@ -10,6 +10,7 @@ import strawberry
 from strawberry import UNSET
 
 from service import contacts, introductions
+from service.api.arguments import given, given_int
 from service.api.types import (
     Info,
     IntroducerType,
@@ -21,9 +22,14 @@ from service.api.types import (
     RatingType,
     WarmPathType,
     field,
-    given,
-    given_int,
     mutation,
+)
+from service.domain import (
+    DEFAULT_INTRODUCERS_FIRST,
+    DEFAULT_MAX_HOPS,
+    DEFAULT_MAX_STRENGTH,
+    DEFAULT_PEOPLE_FIRST,
+    DEFAULT_WARM_PATHS_FIRST,
 )
 
 FromArg = Annotated[strawberry.ID | None, strawberry.argument(name="from")]
@@ -47,11 +53,14 @@ class Query:
         self,
         info: Info,
         search: str | None = UNSET,
-        first: int | None = 20,
+        first: int | None = DEFAULT_PEOPLE_FIRST,
         after: str | None = UNSET,
     ) -> PersonPageType:
         page = await contacts.people(
-            info.context.store, given(search), first=given_int(first, 20), after=given(after)
+            info.context.store,
+            given(search),
+            first=given_int(first, DEFAULT_PEOPLE_FIRST),
+            after=given(after),
         )
         return PersonPageType.from_domain(page)
 
@@ -71,8 +80,8 @@ class Query:
         *,
         from_: FromArg = UNSET,
         target: strawberry.ID,
-        first: int | None = 10,
-        max_strength: int | None = 5,
+        first: int | None = DEFAULT_INTRODUCERS_FIRST,
+        max_strength: int | None = DEFAULT_MAX_STRENGTH,
     ) -> list[IntroducerType]:
         found = await introductions.introducers(
             info.context.store,
@@ -80,8 +89,8 @@ class Query:
             info.context.table,
             from_id=given(from_),
             target=target,
-            first=given_int(first, 10),
-            max_strength=given_int(max_strength, 5),
+            first=given_int(first, DEFAULT_INTRODUCERS_FIRST),
+            max_strength=given_int(max_strength, DEFAULT_MAX_STRENGTH),
         )
         return [IntroducerType.from_domain(i) for i in found]
 
@@ -92,9 +101,9 @@ class Query:
         *,
         from_: FromArg = UNSET,
         target: strawberry.ID,
-        max_hops: int | None = 3,
-        first: int | None = 5,
-        max_strength: int | None = 5,
+        max_hops: int | None = DEFAULT_MAX_HOPS,
+        first: int | None = DEFAULT_WARM_PATHS_FIRST,
+        max_strength: int | None = DEFAULT_MAX_STRENGTH,
         avoid: list[strawberry.ID] | None = (),  # type: ignore[assignment]
     ) -> list[WarmPathType]:
         found = await introductions.warm_paths(
@@ -103,9 +112,9 @@ class Query:
             info.context.table,
             from_id=given(from_),
             target=target,
-            max_hops=given_int(max_hops, 3),
-            first=given_int(first, 5),
-            max_strength=given_int(max_strength, 5),
+            max_hops=given_int(max_hops, DEFAULT_MAX_HOPS),
+            first=given_int(first, DEFAULT_WARM_PATHS_FIRST),
+            max_strength=given_int(max_strength, DEFAULT_MAX_STRENGTH),
             avoid=given(avoid) or (),
         )
         return [WarmPathType.from_domain(p) for p in found]

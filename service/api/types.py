@@ -15,11 +15,11 @@ import strawberry
 from strawberry import UNSET
 
 from service import contacts, domain
+from service.api.arguments import given, given_int, maybe_text
 from service.api.context import RequestContext
-from service.contacts import PersonFields, RatingFields
+from service.domain import DEFAULT_RATINGS_FIRST, PersonFields, RatingFields
 
 Info = strawberry.Info[RequestContext, None]
-T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -31,25 +31,6 @@ def field(*, description: str) -> Callable[[F], F]:
 
 def mutation(*, description: str) -> Callable[[F], F]:
     return cast(Callable[[F], F], strawberry.mutation(description=description))
-
-
-def given(value: T | None, default: T | None = None) -> T | None:
-    """An optional argument's value; not sent (UNSET) or null gives `default`."""
-    return default if value is UNSET or value is None else value
-
-
-def given_int(value: int | None, default: int) -> int:
-    """An optional Int argument with a default: not sent or null gives the default."""
-    chosen = given(value, default)
-    return default if chosen is None else chosen
-
-
-def maybe_text(value: Any) -> domain.MaybeText:
-    """Input fields: not sent keeps the stored value, null clears it."""
-    if value is UNSET:
-        return domain.KEEP
-    assert value is None or isinstance(value, str)
-    return value
 
 
 async def load_person(info: Info, person_id: str) -> PersonType:
@@ -128,7 +109,7 @@ class PersonType:
     async def ratings(
         self,
         info: Info,
-        first: int | None = 50,
+        first: int | None = DEFAULT_RATINGS_FIRST,
         after: str | None = UNSET,
         max_strength: int | None = UNSET,
         group: str | None = UNSET,
@@ -137,7 +118,7 @@ class PersonType:
             info.context.store,
             info.context.viewer,
             str(self.id),
-            first=given_int(first, 50),
+            first=given_int(first, DEFAULT_RATINGS_FIRST),
             after=given(after),
             max_strength=given(max_strength),
             group=given(group),

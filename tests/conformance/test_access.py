@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service import contacts, introductions
-from service.contacts import PersonFields, RatingFields
-from service.domain import Role, Viewer, Visibility
+from service.domain import PersonFields, RatingFields, Role, Viewer, Visibility
 from service.errors import Forbidden, InvalidBatch, InvalidInput
 from service.store.base import Store
 

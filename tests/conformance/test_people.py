@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service import contacts
-from service.contacts import PersonFields, RatingFields
-from service.domain import Person, Viewer
+from service.domain import Person, PersonFields, RatingFields, Viewer
 from service.errors import InvalidBatch, InvalidInput
 from service.store.base import Store
 

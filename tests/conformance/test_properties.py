@@ -17,8 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service import contacts, introductions
-from service.contacts import PersonFields, RatingFields
-from service.domain import Introducer, Path, Role, Viewer, Visibility
+from service.domain import Introducer, Path, PersonFields, RatingFields, Role, Viewer, Visibility
 from service.scoring import ScoringTable
 from service.store.base import Store
 

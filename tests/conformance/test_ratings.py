@@ -8,8 +8,7 @@ from datetime import date
 import pytest
 
 from service import contacts
-from service.contacts import RatingFields
-from service.domain import Viewer, Visibility
+from service.domain import RatingFields, Viewer, Visibility
 from service.errors import InvalidBatch, InvalidInput, NotFound
 from service.store.base import Store
 

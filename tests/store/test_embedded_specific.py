@@ -19,13 +19,14 @@ import pytest_asyncio
 
 from service import contacts, pathsearch
 from service.access import can_see
-from service.contacts import PersonFields, RatingFields
 from service.domain import (
     Path,
     PathQuery,
+    PersonFields,
     PersonPatch,
     Rating,
     RatingDraft,
+    RatingFields,
     Role,
     Step,
     Viewer,
