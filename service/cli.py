@@ -72,17 +72,13 @@ def serve(
     """Run the GraphQL service."""
     import uvicorn
 
-    from service.app import ConfigurationError, create_app
+    from service.app import create_app
 
     settings = _settings(host=host, port=port, store=store, data_dir=data_dir, dev=dev or None)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    try:
-        application = create_app(settings)
-    except ConfigurationError as e:
-        typer.echo(f"tiegraph: {e}", err=True)
-        raise typer.Exit(2) from e
+    application = create_app(settings)
     if settings.dev:
         logger.warning(DEV_WARNING)
     uvicorn.run(

@@ -117,3 +117,13 @@ class StoreUnavailable(TiegraphError):
     """Raised when the store did not answer; a write that raises this has changed nothing."""
 
     code = "SERVICE_UNAVAILABLE"
+
+
+def _codes(error: type[TiegraphError]) -> frozenset[str]:
+    below = frozenset().union(*(_codes(sub) for sub in error.__subclasses__()))
+    return below | {error.code} if error is not TiegraphError else below
+
+
+# Every `extensions.code` a client can receive besides INTERNAL_SERVER_ERROR (the masked
+# unexpected error, `TiegraphError.code`): read off the tree above, so it is written once.
+CODES: frozenset[str] = _codes(TiegraphError)

@@ -5,15 +5,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.scoring import ScoringTable
 
 MIB = 1024 * 1024
+MIN_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash
+
+logger = logging.getLogger("tiegraph")
 
 
 class Settings(BaseSettings):
@@ -65,6 +69,20 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_secret_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value() else None
+
+    @model_validator(mode="after")
+    def _secret_unless_dev(self) -> Self:
+        """No service without a way to check tokens: a JWT secret is required unless dev."""
+        secrets = self.jwt_secrets()
+        if not self.dev and not secrets:
+            raise ValueError(
+                "no JWT secret configured: set TIEGRAPH_JWT_SECRET (for example to the output "
+                "of `openssl rand -hex 32`), or run `tiegraph serve --dev` for local "
+                "development without authentication"
+            )
+        if any(len(secret.encode()) < MIN_SECRET_BYTES for secret in secrets):
+            logger.warning("a JWT secret is shorter than %d bytes: easy to guess", MIN_SECRET_BYTES)
+        return self
 
     @property
     def scoring_table(self) -> ScoringTable:

@@ -83,7 +83,8 @@ def test_env_vars_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings(port=8001).port == 8001  # a flag beats the environment
 
 
-def test_defaults() -> None:
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIEGRAPH_JWT_SECRET", SECRET)
     settings = Settings()
     assert (settings.host, settings.port, settings.store) == ("127.0.0.1", 8000, "embedded")
     assert settings.data_dir == Path(".tiegraph")

@@ -31,22 +31,18 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from service.errors import InvalidInput, QueryTooComplex, StoreUnavailable, TiegraphError
+from service.errors import (
+    CODES,
+    InvalidInput,
+    QueryTooComplex,
+    StoreUnavailable,
+    TiegraphError,
+)
 
 logger = logging.getLogger("tiegraph.api")
 
 BAD_USER_INPUT = InvalidInput.code
-INTERNAL = "INTERNAL_SERVER_ERROR"
-CODES = frozenset(
-    {
-        "BAD_USER_INPUT",
-        "NOT_FOUND",
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
-        "QUERY_TOO_COMPLEX",
-        "SERVICE_UNAVAILABLE",
-    }
-)
+INTERNAL = TiegraphError.code
 
 # graphql-core's messages name the offending argument or input field; the first match wins.
 _VARIABLE = re.compile(r"^Variable '\$(\w+)'(?: has invalid value at (\S+?):)?")

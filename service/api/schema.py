@@ -24,7 +24,10 @@ class TiegraphSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    settings = settings or Settings()
+    """The schema with `settings`' limits; None: the defaults, read from no environment."""
+    # model_construct: the limits' defaults without Settings' validation (no secret needed
+    # to print or test the schema).
+    settings = settings or Settings.model_construct()
     limits = settings
     # Factories, not instances: strawberry builds fresh extensions for every request.
     extensions: list[Any] = [

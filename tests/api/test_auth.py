@@ -9,8 +9,9 @@ from typing import Any
 
 import jwt
 import pytest
+from pydantic import ValidationError
 
-from service.app import ConfigurationError, create_app
+from service.app import create_app
 from service.domain import Role
 from tests.api.conftest import (
     OTHER_SECRET,
@@ -189,6 +190,6 @@ async def test_dev_mode_needs_no_token_but_honours_a_valid_one(tmp_path: Path) -
 
 
 def test_server_refuses_to_start_without_a_secret_unless_dev(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="TIEGRAPH_JWT_SECRET"):
-        create_app(settings_for(tmp_path / "data", jwt_secret=None))
+    with pytest.raises(ValidationError, match="TIEGRAPH_JWT_SECRET"):
+        settings_for(tmp_path / "data", jwt_secret=None)
     create_app(settings_for(tmp_path / "data", jwt_secret=None, dev=True))

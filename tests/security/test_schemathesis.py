@@ -48,6 +48,8 @@ from service.domain import Role
 from tests.api.conftest import SEED_PEOPLE, SEED_RATINGS, settings_for, token_for
 from tests.security.conftest import SEED_RECIPROCAL
 
+# API.md's list, written here again on purpose: the service derives its own list from
+# service.errors, and this independent copy is what catches a code added or renamed there.
 ALLOWED_CODES = frozenset(
     {
         "BAD_USER_INPUT",
