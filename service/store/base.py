@@ -48,6 +48,19 @@ class RatingsAfter:
     to_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class LoadBatch:
+    """One batch of a bulk load: written in one transaction together with its checkpoint."""
+
+    # Identifies the load (e.g. sha256 of the file's head and size), stable across resumes.
+    key: str
+    # 0-based batch number within the load.
+    number: int
+    people: tuple[PersonPatch, ...]
+    ratings: tuple[RatingDraft, ...]
+    now: datetime
+
+
 class Store(Protocol):
     async def open(self) -> None:
         """Connect, apply pending migrations, load what must be in memory."""
@@ -101,6 +114,18 @@ class Store(Protocol):
 
     async def remove_rating(self, from_id: str, to_id: str) -> bool:
         """Remove from's rating of to; True when there was one."""
+
+    # --- bulk load ------------------------------------------------------------------------
+    async def load_batch(self, batch: LoadBatch) -> bool:
+        """Upsert the batch's people, then its ratings (replace semantics as put_ratings: a
+        replaced rating keeps created_at), and record `batch.number` as the load's checkpoint,
+        all in one transaction. Returns False and writes nothing when the load already
+        committed this batch number or a later one. Raises NotFound (with index into
+        batch.ratings) when a rating names a person that neither exists nor is in the batch;
+        then nothing is written."""
+
+    async def load_checkpoint(self, key: str) -> int | None:
+        """The number of the last committed batch of the load `key`, or None."""
 
     # --- traversal ------------------------------------------------------------------------
     async def find_paths(self, query: PathQuery, viewer: Viewer, table: ScoringTable) -> list[Path]:
