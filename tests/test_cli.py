@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from service.api.schema import sdl
 from service.cli import app
 from service.settings import Settings
-from tests.api.conftest import SECRET, running, settings_for
+from tests.support.api import SECRET, running, settings_for
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]

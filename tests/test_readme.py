@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import running, settings_for
+from tests.support.api import running, settings_for
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

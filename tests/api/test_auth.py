@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from service.app import create_app
 from service.domain import Role
-from tests.api.conftest import (
+from tests.support.api import (
     OTHER_SECRET,
     SECRET,
     Api,

@@ -10,7 +10,7 @@ import pytest
 from graphql import GraphQLError
 
 from service.api.errors import present
-from tests.api.conftest import Api, running, settings_for
+from tests.support.api import Api, running, settings_for
 
 WARM = '{ warmPaths(from: "alice", target: "dave", %s) { hops } }'
 INTRODUCERS = '{ introducers(from: "alice", target: "dave", %s) { score } }'

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from service.app import create_app
-from tests.api.conftest import Api, running, settings_for
+from tests.support.api import Api, running, settings_for
 
 
 async def test_healthz(dev_api: Api) -> None:

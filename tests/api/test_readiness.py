@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from tests.api.conftest import Api, running, settings_for, token_for
+from tests.support.api import Api, running, settings_for, token_for
 
 # Port 1 on localhost: nothing listens, the connection is refused at once.
 DEAD_NEO4J = "bolt://127.0.0.1:1"

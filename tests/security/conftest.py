@@ -18,7 +18,7 @@ import jwt
 
 from service.domain import Role
 from service.settings import Settings
-from tests.api.conftest import SECRET, SEED_PEOPLE, SEED_RATINGS, Api, running, token_for
+from tests.support.api import SECRET, SEED_PEOPLE, SEED_RATINGS, Api, running, token_for
 
 ADMIN = token_for("root", Role.ADMIN)
 # The reciprocal of alice -> bob, so that `Rating.reciprocal` has something to return.

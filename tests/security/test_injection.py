@@ -23,9 +23,9 @@ import pytest_asyncio
 
 from service.domain import name_key
 from service.settings import Settings
-from tests.api.conftest import Api, settings_for
 from tests.conftest import neo4j_settings, wipe_neo4j
 from tests.security.conftest import ADMIN, NOTHING, Change, assert_unchanged, dump, seeded
+from tests.support.api import Api, settings_for
 
 LONG = ("' OR 1=1 --" * 1000)[:10240]
 PAYLOADS: list[tuple[str, str]] = [

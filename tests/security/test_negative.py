@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.api.conftest import OTHER_SECRET, SECRET, Api, settings_for
 from tests.security.conftest import (
     ADMIN,
     NOTHING,
@@ -30,6 +29,7 @@ from tests.security.conftest import (
     tampered,
     unsigned,
 )
+from tests.support.api import OTHER_SECRET, SECRET, Api, settings_for
 
 NEW_SECRET = "the-rotated-secret-that-is-long-enough-424242"
 

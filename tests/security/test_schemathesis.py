@@ -45,8 +45,8 @@ from schemathesis.generation import GenerationMode
 
 from service.app import create_app
 from service.domain import Role
-from tests.api.conftest import SEED_PEOPLE, SEED_RATINGS, settings_for, token_for
 from tests.security.conftest import SEED_RECIPROCAL
+from tests.support.api import SEED_PEOPLE, SEED_RATINGS, settings_for, token_for
 
 # API.md's list, written here again on purpose: the service derives its own list from
 # service.errors, and this independent copy is what catches a code added or renamed there.

@@ -1,14 +1,11 @@
-"""What only the embedded store has: SQLite durability settings, reopening, all-or-nothing
-batches across SQLite and the in-memory graph, and the path search of `service.pathsearch`
-checked against a brute-force reading of the traversal rule."""
+"""What only the embedded store has: SQLite durability settings, reopening, and all-or-nothing
+batches across SQLite and the in-memory graph. Its path search, `service.pathsearch`, is
+tested on its own in `tests/test_pathsearch.py`."""
 
 from __future__ import annotations
 
-import doctest
-import itertools
-import random
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path as FsPath
 from typing import Any
@@ -17,23 +14,17 @@ import networkx as nx
 import pytest
 import pytest_asyncio
 
-from service import contacts, pathsearch
-from service.access import can_see
+from service import contacts
 from service.domain import (
-    Path,
-    PathQuery,
     PersonFields,
     PersonPatch,
-    Rating,
     RatingDraft,
     RatingFields,
     Role,
-    Step,
     Viewer,
     Visibility,
 )
 from service.errors import NotFound, StoreUnavailable
-from service.scoring import ScoringTable, rank_paths
 from service.store.base import PeopleAfter
 from service.store.embedded import DB_FILENAME, SCHEMA_VERSION, EmbeddedStore
 
@@ -219,126 +210,3 @@ async def test_renaming_moves_the_person_in_the_name_order(store: EmbeddedStore)
     assert [p.id for p in everyone] == ["ann", "dan", "bob", "cat"]  # "Zoe" < "bob" < "Ω"
     after_zoe = await store.search_people(None, None, 10, PeopleAfter("Zoe", "dan"))
     assert [p.id for p in after_zoe] == ["bob", "cat"]
-
-
-# --- path search ------------------------------------------------------------------------------
-
-
-def test_pathsearch_doctests_pass() -> None:
-    result = doctest.testmod(pathsearch)
-    assert result.attempted > 5
-    assert result.failed == 0
-
-
-def reference_rating(
-    graph: nx.DiGraph, u: str, v: str, viewer: Viewer, max_strength: int
-) -> Rating | None:
-    """The traversal rule read straight from API.md."""
-    for rater, rated in ((u, v), (v, u)):
-        if graph.has_edge(rater, rated):
-            rating: Rating = graph[rater][rated]["rating"]
-            rated_viewer = graph.has_edge(rater, viewer.person_id)
-            if can_see(viewer, rater, rating.visibility, rater_rated_viewer=rated_viewer):
-                return rating if rating.strength <= max_strength else None
-    return None
-
-
-def reference_paths(graph: nx.DiGraph, query: PathQuery, viewer: Viewer) -> Iterator[Path]:
-    """Every simple path obeying the query, by enumerating them all."""
-    undirected = graph.to_undirected(as_view=True)
-    for people in nx.all_simple_paths(undirected, query.source, query.target, query.max_hops):
-        if len(people) - 1 < query.min_hops or query.avoid & set(people[1:-1]):
-            continue
-        pairs = list(itertools.pairwise(people))
-        ratings = [reference_rating(graph, u, v, viewer, query.max_strength) for u, v in pairs]
-        if all(r is not None for r in ratings):
-            steps = tuple(
-                Step(u, v, r.strength, r.from_id, r.groups)
-                for (u, v), r in zip(pairs, ratings, strict=True)
-                if r is not None
-            )
-            yield Path(tuple(people), steps)
-
-
-def random_graph(rng: random.Random, size: int, edges: int) -> nx.DiGraph:
-    people = [f"p{i}" for i in range(size)]
-    ratings = []
-    for u, v in rng.sample(list(itertools.permutations(people, 2)), edges):
-        visibility = rng.choice(list(Visibility))
-        ratings.append(
-            Rating(u, v, rng.randint(1, 5), ("G",), None, visibility, None, None, T0, T0)
-        )
-    graph = pathsearch.rating_graph(ratings)
-    graph.add_nodes_from(people)
-    return graph
-
-
-TABLES = [
-    ScoringTable.default(),
-    # Many exact ties and no loss per hop: the pruning must still keep every tied path.
-    ScoringTable.from_mapping({1: 1.0, 2: 1.0, 3: 0.5, 4: 0.5, 5: 0.25}),
-]
-
-
-@pytest.mark.parametrize("seed", range(100))
-def test_find_paths_ranks_like_brute_force(seed: int) -> None:
-    rng = random.Random(seed)
-    size = rng.randint(4, 11)
-    graph = random_graph(rng, size, rng.randint(size, min(size * (size - 1), 3 * size)))
-    people = sorted(graph.nodes)
-    for _ in range(25):
-        source, target = rng.sample(people, 2)
-        max_hops = rng.randint(1, 4)
-        query = PathQuery(
-            source=source,
-            target=target,
-            min_hops=rng.randint(1, max_hops),
-            max_hops=max_hops,
-            first=rng.choice([1, 1, 2, 3, 5, 100]),
-            max_strength=rng.choice([2, 3, 4, 5, 5]),
-            avoid=frozenset(rng.sample(people, rng.randint(0, 2))) - {source, target},
-        )
-        viewer = rng.choice([Viewer.dev(), Viewer(rng.choice(people), Role.USER)])
-        table = rng.choice(TABLES)
-        expected = rank_paths(reference_paths(graph, query, viewer), table, query.first)
-        got = rank_paths(pathsearch.find_paths(graph, query, viewer, table), table, query.first)
-        assert [(p.people, p.steps, p.score) for p in got] == [
-            (p.people, p.steps, p.score) for p in expected
-        ], (query, viewer)
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_mutual_connections_match_brute_force(seed: int) -> None:
-    rng = random.Random(1000 + seed)
-    graph = random_graph(rng, 9, 25)
-    a, b = rng.sample(sorted(graph.nodes), 2)
-    viewer = Viewer(rng.choice(sorted(graph.nodes)), Role.USER)
-    expected = [
-        c
-        for c in sorted(graph.nodes)
-        if c not in (a, b)
-        and reference_rating(graph, a, c, viewer, 5) is not None
-        and reference_rating(graph, b, c, viewer, 5) is not None
-    ]
-    assert pathsearch.mutual_connections(graph, a, b, viewer) == expected
-
-
-def test_max_strength_drops_the_step_instead_of_falling_back() -> None:
-    graph = pathsearch.rating_graph(
-        [
-            Rating("a", "b", 5, (), None, Visibility.PUBLIC, None, None, T0, T0),
-            Rating("b", "a", 1, (), None, Visibility.PUBLIC, None, None, T0, T0),
-        ]
-    )
-    query = PathQuery("a", "b", min_hops=1, max_hops=1, first=5, max_strength=4)
-    assert pathsearch.find_paths(graph, query, Viewer.dev(), ScoringTable.default()) == []
-
-
-def test_find_paths_on_unknown_people_is_empty_and_bad_queries_raise() -> None:
-    graph = pathsearch.rating_graph([])
-    table = ScoringTable.default()
-    query = PathQuery("a", "b", min_hops=1, max_hops=3, first=5, max_strength=5)
-    assert pathsearch.find_paths(graph, query, Viewer.dev(), table) == []
-    bad = PathQuery("a", "b", min_hops=3, max_hops=2, first=5, max_strength=5)
-    with pytest.raises(ValueError, match="min_hops"):
-        pathsearch.find_paths(graph, bad, Viewer.dev(), table)

@@ -1,0 +1,150 @@
+"""`service.pathsearch` against the brute-force reading of API.md in `tests/conformance/reference`.
+
+The reference shares no code with the service: not its visibility rule (`service.access`), not
+its ranking (`service.scoring`). Here both the reference's paths and the ones `find_paths`
+returns are scored and ranked by the reference, so a path that `find_paths` wrongly prunes,
+invents or builds from the wrong rating shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+import networkx as nx
+import pytest
+
+from service import pathsearch
+from service.domain import Path, PathQuery, Rating, Role, Step, Viewer, Visibility
+from service.scoring import ScoringTable
+from tests.conformance import reference
+from tests.conformance.reference import RefGraph, RefPath, RefRating, RefStep, RefViewer
+
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+TABLES: list[Mapping[int, float]] = [
+    reference.DEFAULT_TABLE,
+    # Many exact ties and no loss per hop: the pruning must still keep every tied path.
+    {1: 1.0, 2: 1.0, 3: 0.5, 4: 0.5, 5: 0.25},
+]
+
+
+def random_ratings(rng: random.Random, people: list[str], edges: int) -> list[Rating]:
+    return [
+        Rating(
+            u, v, rng.randint(1, 5), ("G",), None, rng.choice(list(Visibility)), None, None, T0, T0
+        )
+        for u, v in rng.sample(list(itertools.permutations(people, 2)), edges)
+    ]
+
+
+def graphs(people: list[str], ratings: list[Rating]) -> tuple[nx.DiGraph, RefGraph]:
+    """The same ratings as `pathsearch` reads them and as the reference does."""
+    graph = pathsearch.rating_graph(ratings)
+    graph.add_nodes_from(people)
+    ref = RefGraph(
+        people,
+        [RefRating(r.from_id, r.to_id, r.strength, r.visibility, r.groups) for r in ratings],
+    )
+    return graph, ref
+
+
+def ref_viewer(viewer: Viewer) -> RefViewer:
+    return RefViewer(viewer.person_id, viewer.is_admin)
+
+
+def as_reference(paths: Iterable[Path], table: Mapping[int, float]) -> list[RefPath]:
+    """`find_paths`' answer in the reference's terms, scored by the reference's table."""
+    found: dict[tuple[str, ...], RefPath] = {}
+    for path in paths:
+        steps = tuple(
+            RefStep(s.from_id, s.to_id, s.strength, s.rated_by, s.groups) for s in path.steps
+        )
+        found[path.people] = RefPath(
+            path.people, steps, math.prod(table[s.strength] for s in steps)
+        )
+    return list(found.values())
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_find_paths_ranks_like_the_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    size = rng.randint(4, 11)
+    people = [f"p{i}" for i in range(size)]
+    ratings = random_ratings(rng, people, rng.randint(size, min(size * (size - 1), 3 * size)))
+    graph, ref = graphs(people, ratings)
+    for _ in range(25):
+        source, target = rng.sample(people, 2)
+        max_hops = rng.randint(1, 4)
+        query = PathQuery(
+            source=source,
+            target=target,
+            min_hops=rng.randint(1, max_hops),
+            max_hops=max_hops,
+            first=rng.choice([1, 1, 2, 3, 5, 100]),
+            max_strength=rng.choice([2, 3, 4, 5, 5]),
+            avoid=frozenset(rng.sample(people, rng.randint(0, 2))) - {source, target},
+        )
+        viewer = rng.choice([Viewer.dev(), Viewer(rng.choice(people), Role.USER)])
+        table = rng.choice(TABLES)
+        expected = reference.rank(
+            ref.all_paths(
+                ref_viewer(viewer),
+                source,
+                target,
+                query.max_hops,
+                query.max_strength,
+                query.avoid,
+                table,
+                min_hops=query.min_hops,
+            ),
+            query.first,
+        )
+        found = pathsearch.find_paths(graph, query, viewer, ScoringTable.from_mapping(table))
+        got = reference.rank(as_reference(found, table), query.first)
+        assert got == expected, (query, viewer)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_mutual_connections_match_the_reference(seed: int) -> None:
+    rng = random.Random(1000 + seed)
+    people = [f"p{i}" for i in range(9)]
+    graph, ref = graphs(people, random_ratings(rng, people, 25))
+    a, b = rng.sample(people, 2)
+    viewer = Viewer(rng.choice(people), Role.USER)
+    expected = reference.mutual_connections(ref, ref_viewer(viewer), a, b)
+    assert pathsearch.mutual_connections(graph, a, b, viewer) == expected
+
+
+def test_max_strength_drops_the_step_instead_of_falling_back() -> None:
+    graph = pathsearch.rating_graph(
+        [
+            Rating("a", "b", 5, (), None, Visibility.PUBLIC, None, None, T0, T0),
+            Rating("b", "a", 1, (), None, Visibility.PUBLIC, None, None, T0, T0),
+        ]
+    )
+    query = PathQuery("a", "b", min_hops=1, max_hops=1, first=5, max_strength=4)
+    assert pathsearch.find_paths(graph, query, Viewer.dev(), ScoringTable.default()) == []
+
+
+def test_a_step_uses_the_reverse_rating_only_when_the_forward_one_is_hidden() -> None:
+    hidden = Rating("a", "b", 1, (), None, Visibility.PRIVATE, None, None, T0, T0)
+    seen = Rating("b", "a", 3, ("G",), None, Visibility.PUBLIC, None, None, T0, T0)
+    graph = pathsearch.rating_graph([hidden, seen])
+    assert pathsearch.step(graph, "a", "b", Viewer("c", Role.USER)) == Step(
+        "a", "b", 3, "b", ("G",)
+    )
+    assert pathsearch.step(graph, "a", "b", Viewer("a", Role.USER)) == Step("a", "b", 1, "a", ())
+
+
+def test_find_paths_on_unknown_people_is_empty_and_bad_queries_raise() -> None:
+    graph = pathsearch.rating_graph([])
+    table = ScoringTable.default()
+    query = PathQuery("a", "b", min_hops=1, max_hops=3, first=5, max_strength=5)
+    assert pathsearch.find_paths(graph, query, Viewer.dev(), table) == []
+    bad = PathQuery("a", "b", min_hops=3, max_hops=2, first=5, max_strength=5)
+    with pytest.raises(ValueError, match="min_hops"):
+        pathsearch.find_paths(graph, bad, Viewer.dev(), table)
