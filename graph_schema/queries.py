@@ -3,25 +3,54 @@
 Data model::
 
     (:Person {id, name, headline, company, location, profileUrl, nameKey, nameSort, idSort})
-    (:Person)-[:RATED {strength, groups, context, visibility, since, lastInteraction,
-                      createdAt, updatedAt}]->(:Person)
+    (:Person)-[:RATED_<strength> {strength, groups, context, visibility, since,
+                                  lastInteraction, createdAt, updatedAt}]->(:Person)
+
+A rating's relationship type carries its strength (``RATED_1`` .. ``RATED_5``, and the
+``strength`` property says it again). A person with more than 50 relationships is stored
+"dense": its relationships are grouped by type and direction, so a search that asks for
+strong ties only (``RATED_1|RATED_2``) reads those and skips a hub's thousands of weak ones.
+Filtering on a property would read every one of them.
 
 ``nameKey`` is `service.domain.name_key(name)` (search); ``nameSort``/``idSort`` are
 `service.domain.sort_key` of name and id: Neo4j compares strings by UTF-16 code unit, the
 contract orders by code point, and the sort keys make the two agree.
 
-Visibility (`service.store.base.can_see`) is a predicate inside each statement, over
+Visibility (`service.access.can_see`) is a predicate inside each statement, over
 ``$viewerId`` and ``$isAdmin`` and the viewer's node ``me`` (null when the viewer has none).
 
-A path statement cannot take its length as a parameter, so the per-length statements are
-generated here, once, from validated integers: `path_query(hops)`.
+A relationship type cannot be a planned parameter, so the statements that expand ties up to a
+strength are generated here, once, for each strength 1..5 (`steps_query`).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-MAX_HOPS: Final = 4
+STRENGTHS: Final = (1, 2, 3, 4, 5)
+
+
+def rating_type(strength: int) -> str:
+    """The relationship type of a rating of `strength`.
+
+    >>> rating_type(2)
+    'RATED_2'
+    """
+    if strength not in STRENGTHS:
+        raise ValueError(f"strength must be 1..5, got {strength}")
+    return f"RATED_{strength}"
+
+
+def ratings_up_to(strength: int) -> str:
+    """The type alternation of every rating of `strength` or stronger.
+
+    >>> ratings_up_to(2)
+    'RATED_1|RATED_2'
+    """
+    return "|".join(rating_type(s) for s in range(1, strength + 1))
+
+
+ANY_RATING: Final = ratings_up_to(5)
 
 # --- fragments (never runtime input: only the fixed variable names below go in) -----------
 
@@ -50,7 +79,7 @@ def _visible(rel: str, rater: str) -> str:
     return (
         f"CASE WHEN $isAdmin OR {rel}.visibility = 'PUBLIC' OR {rater}.id = $viewerId THEN true"
         f" WHEN {rel}.visibility = 'CONNECTIONS' AND me IS NOT NULL"
-        f" THEN EXISTS {{ ({rater})-[:RATED]->(me) }}"
+        f" THEN EXISTS {{ ({rater})-[:{ANY_RATING}]->(me) }}"
         " ELSE false END"
     )
 
@@ -60,127 +89,77 @@ def _visible_between(rel: str, x: str, y: str) -> str:
     return f"CASE WHEN startNode({rel}) = {x} THEN {_visible(rel, x)} ELSE {_visible(rel, y)} END"
 
 
-def _step(rel: str, u: str, v: str) -> str:
-    """`rel` is the rating the traversal rule picks for the step u -> v, within maxStrength.
+# --- paths: one layer of the meet-in-the-middle search -------------------------------------
+#
+# `service.store.neo4j_paths` drives the search from both ends and asks for one layer at a
+# time: every step from the frontier people outward (FORWARD: the step frontier -> v) or
+# inward (BACKWARD: the step v -> frontier), of strength up to a cap. The traversal rule: the
+# step u -> v uses u's own rating of v when the viewer sees it; v's rating of u only when u
+# has no visible rating of v at all (a visible rating too weak for the cap still blocks it).
+# `$only` (optional) keeps the steps whose far end is one of those ids: the last layer, where
+# the two halves meet, returns just the joining steps.
 
-    u's own rating wins when visible; v's rating of u counts only when u's does not exist or
-    is hidden. maxStrength applies to the chosen rating: no fall back to the other one.
-    """
-    return (
-        f"{rel}.strength <= $maxStrength AND CASE WHEN startNode({rel}) = {u}"
-        f" THEN {_visible(rel, u)}"
-        f" WHEN {_visible(rel, v)}"
-        f" THEN NOT EXISTS {{ MATCH ({u})-[fwd:RATED]->({v}) WHERE {_visible('fwd', u)} }}"
-        " ELSE false END"
+
+def _layer(strength: int, inward: bool) -> str:
+    types = ratings_up_to(strength)
+    # u's own rating of v is (u)-[r]->(v); for a step v -> w toward the frontier w it is
+    # (v)-[r]->(w). `near` is the frontier person, `far` the one the step adds.
+    own, other = (
+        ("(far)-[r:{t}]->(near)", "(near)-[r:{t}]->(far)")
+        if inward
+        else (
+            "(near)-[r:{t}]->(far)",
+            "(far)-[r:{t}]->(near)",
+        )
     )
-
-
-def _product(rels: list[str]) -> str:
-    return " * ".join(f"$p[{rel}.strength - 1]" for rel in rels)
-
-
-def _step_map(rel: str) -> str:
-    return (
-        f"{{strength: {rel}.strength, ratedBy: startNode({rel}).id, "
-        f"groups: coalesce({rel}.groups, [])}}"
-    )
-
-
-# Keeps the paths that can still reach the best $first of this statement: a path whose score
-# is below the $first-th best (less the tie tolerance) cannot be ranked in by the caller.
-_TOP_CANDIDATES = """
-ORDER BY score DESC
-WITH collect({people: people, steps: steps, score: score}) AS found
-WITH found,
-     CASE WHEN size(found) >= $first THEN found[$first - 1].score * $slack ELSE 0.0 END AS floor
-UNWIND found AS c
-WITH c, floor WHERE c.score >= floor
-RETURN c.people AS people, c.steps AS steps"""
-
-
-def _hop(hops: int, i: int) -> str:
-    """The MATCH of step i (1-based) of a `hops`-step path s, n1, ..., t."""
-    nodes = ["s", *(f"n{k}" for k in range(1, hops)), "t"]
-    u, v, rel = nodes[i - 1], nodes[i], f"r{i}"
-    conditions = [
-        _step(rel, u, v),
-        f"{_product([f'r{k}' for k in range(1, i + 1)])} >= $need[{hops - i}]",
-    ]
-    if v != "t":
-        conditions[:0] = [
-            f"NOT {v}.id IN $avoid",
-            " AND ".join(f"{v} <> {other}" for other in ["s", "t", *nodes[1:i]]),
-        ]
-    where = "\n  AND ".join(conditions)
-    match = f"MATCH ({u})-[{rel}:RATED]-({v}{'' if v == 't' else ':Person'})\nWHERE {where}"
-    if i == hops:
-        return match
-    carried = ", ".join(["s", "t", "me", *nodes[1 : i + 1], *(f"r{k}" for k in range(1, i + 1))])
-    return f"{match}\nWITH {carried}"
-
-
-def _path_query(hops: int) -> str:
-    """The paths of exactly `hops` steps from $source to $target.
-
-    One MATCH per step, outward from $source, the last one an expand-into $target: each
-    clause plans in milliseconds (one pattern of all steps took seconds to plan, again after
-    every statistics change), and the checks of a step run as soon as it is expanded.
-    Score bounds prune while expanding: ``$need[j]`` is the least a partial product may be
-    when j steps remain, given the best score already found; zeros when there is none yet.
-    """
-    if not 1 <= hops <= MAX_HOPS:
-        raise ValueError(f"hops must be 1..{MAX_HOPS}, got {hops}")
-    nodes = ["s", *(f"n{i}" for i in range(1, hops)), "t"]
-    rels = [f"r{i}" for i in range(1, hops + 1)]
-    steps = "\n".join(_hop(hops, i) for i in range(1, hops + 1))
+    step_from, step_to = ("far", "near") if inward else ("near", "far")
+    only = "($only IS NULL OR far.id IN $only)"
     return f"""
-MATCH (s:Person {{id: $source}}), (t:Person {{id: $target}})
-WHERE s <> t
 {_ME}
-{steps}
-WITH [{", ".join(f"{n}.id" for n in nodes)}] AS people,
-     [{", ".join(_step_map(rel) for rel in rels)}] AS steps,
-     {_product(rels)} AS score
-{_TOP_CANDIDATES}"""
+UNWIND $frontier AS frontierId
+MATCH (near:Person {{id: frontierId}})
+CALL (near, me) {{
+  MATCH {own.format(t=types)}
+  WHERE {only} AND {_visible("r", step_from)}
+  RETURN far, r
+  UNION ALL
+  MATCH {other.format(t=types)}
+  WHERE {only} AND {_visible("r", step_to)}
+    AND NOT EXISTS {{ MATCH ({step_from})-[mine:{ANY_RATING}]->({step_to})
+                     WHERE {_visible("mine", step_from)} }}
+  RETURN far, r
+}}
+RETURN {step_from}.id AS fromId, {step_to}.id AS toId, r.strength AS strength,
+       startNode(r).id AS ratedBy, coalesce(r.groups, []) AS groups"""
 
 
-# --- paths --------------------------------------------------------------------------------
-
-PATHS_BY_HOPS: Final[dict[int, str]] = {hops: _path_query(hops) for hops in range(1, MAX_HOPS + 1)}
-
-# Introducers: the mutual neighbours m of s and t, each with its two chosen steps. Written out
-# on its own (not taken from the generated statements) so it can be tuned for hubs alone.
-INTRODUCER_PATHS: Final = f"""
-MATCH (s:Person {{id: $source}}), (t:Person {{id: $target}})
-WHERE s <> t
-{_ME}
-MATCH (s)-[r1:RATED]-(m:Person)
-WHERE m <> t AND NOT m.id IN $avoid
-  AND {_step("r1", "s", "m")}
-  AND $p[r1.strength - 1] >= $need[1]
-WITH s, t, me, m, r1
-MATCH (m)-[r2:RATED]-(t)
-WHERE {_step("r2", "m", "t")}
-WITH [s.id, m.id, t.id] AS people,
-     [{_step_map("r1")}, {_step_map("r2")}] AS steps,
-     {_product(["r1", "r2"])} AS score
-{_TOP_CANDIDATES}"""
+FORWARD_LAYER: Final[dict[int, str]] = {s: _layer(s, inward=False) for s in STRENGTHS}
+BACKWARD_LAYER: Final[dict[int, str]] = {s: _layer(s, inward=True) for s in STRENGTHS}
 
 
-def path_query(hops: int) -> str:
-    """The statement for paths of exactly `hops` (1..4) steps."""
-    if hops not in PATHS_BY_HOPS:
-        raise ValueError(f"hops must be 1..{MAX_HOPS}, got {hops}")
-    return PATHS_BY_HOPS[hops]
+def layer_query(strength: int, *, inward: bool) -> str:
+    """The statement for one search layer with steps of strength 1..`strength`."""
+    if strength not in STRENGTHS:
+        raise ValueError(f"strength must be 1..5, got {strength}")
+    return (BACKWARD_LAYER if inward else FORWARD_LAYER)[strength]
 
+
+# Both ends of a path question exist, and how many ties each has: the search starts from the
+# end with fewer. COUNT of a bare pattern reads the degree, not the relationships.
+PATH_ENDS: Final = f"""
+OPTIONAL MATCH (s:Person {{id: $source}})
+OPTIONAL MATCH (t:Person {{id: $target}})
+RETURN s IS NOT NULL AND t IS NOT NULL AS exist,
+       CASE WHEN s IS NULL THEN 0 ELSE COUNT {{ (s)-[:{ANY_RATING}]-() }} END AS sourceDegree,
+       CASE WHEN t IS NULL THEN 0 ELSE COUNT {{ (t)-[:{ANY_RATING}]-() }} END AS targetDegree"""
 
 MUTUAL_CONNECTIONS: Final = f"""
 MATCH (a:Person {{id: $a}}), (b:Person {{id: $b}})
 {_ME}
-MATCH (a)-[ra:RATED]-(m:Person)
+MATCH (a)-[ra:{ANY_RATING}]-(m:Person)
 WHERE a <> b AND m <> a AND m <> b AND {_visible_between("ra", "a", "m")}
 WITH DISTINCT b, me, m
-WHERE EXISTS {{ MATCH (m)-[rb:RATED]-(b) WHERE {_visible_between("rb", "m", "b")} }}
+WHERE EXISTS {{ MATCH (m)-[rb:{ANY_RATING}]-(b) WHERE {_visible_between("rb", "m", "b")} }}
 RETURN m {_PERSON} AS person"""
 
 # --- people -------------------------------------------------------------------------------
@@ -236,12 +215,20 @@ LIMIT $limit"""
 
 # --- ratings ------------------------------------------------------------------------------
 
+# A new strength is a new relationship type: the old relationship goes and its createdAt moves
+# to the new one. Rows are unique by (fromId, toId) (the store keeps the last of duplicates):
+# two rows of one pair in one statement could both miss each other's relationship.
 RATINGS_PUT: Final = f"""
 UNWIND $rows AS row
 MATCH (x:Person {{id: row.fromId}})
 MATCH (y:Person {{id: row.toId}})
-MERGE (x)-[r:RATED]->(y)
-ON CREATE SET r.createdAt = $now
+OPTIONAL MATCH (x)-[old:{ANY_RATING}]->(y)
+WHERE old.strength <> row.strength
+WITH x, y, row, old, old.createdAt AS carried
+DELETE old
+WITH x, y, row, carried
+MERGE (x)-[r:$(row.type)]->(y)
+ON CREATE SET r.createdAt = coalesce(carried, $now)
 SET r.strength = row.strength,
     r.groups = row.groups,
     r.context = row.context,
@@ -252,7 +239,7 @@ SET r.strength = row.strength,
 RETURN {_rating("r", "x", "y")} AS rating"""
 
 RATING_GET: Final = f"""
-MATCH (x:Person {{id: $fromId}})-[r:RATED]->(y:Person {{id: $toId}})
+MATCH (x:Person {{id: $fromId}})-[r:{ANY_RATING}]->(y:Person {{id: $toId}})
 {_ME}
 WITH x, r, y, me WHERE {_visible("r", "x")}
 RETURN {_rating("r", "x", "y")} AS rating"""
@@ -264,10 +251,10 @@ MATCH (x:Person {{id: $fromId}})
 {_ME}
 WITH x, CASE
   WHEN $isAdmin OR x.id = $viewerId THEN ['PUBLIC', 'CONNECTIONS', 'PRIVATE']
-  WHEN me IS NOT NULL AND EXISTS {{ (x)-[:RATED]->(me) }} THEN ['PUBLIC', 'CONNECTIONS']
+  WHEN me IS NOT NULL AND EXISTS {{ (x)-[:{ANY_RATING}]->(me) }} THEN ['PUBLIC', 'CONNECTIONS']
   ELSE ['PUBLIC']
 END AS shown
-MATCH (x)-[r:RATED]->(y:Person)
+MATCH (x)-[r:{ANY_RATING}]->(y:Person)
 WHERE r.visibility IN shown
   AND ($maxStrength IS NULL OR r.strength <= $maxStrength)
   AND ($group IS NULL OR $group IN r.groups)
@@ -277,10 +264,22 @@ RETURN {_rating("r", "x", "y")} AS rating
 ORDER BY r.strength, y.idSort
 LIMIT $limit"""
 
-RATING_REMOVE: Final = """
-MATCH (:Person {id: $fromId})-[r:RATED]->(:Person {id: $toId})
+RATING_REMOVE: Final = f"""
+MATCH (:Person {{id: $fromId}})-[r:{ANY_RATING}]->(:Person {{id: $toId}})
 DELETE r
 RETURN count(*) AS removed"""
+
+# --- bulk load ----------------------------------------------------------------------------
+
+# A load's checkpoint is written in the transaction of its batch: a batch is either committed
+# with its number or not at all, so a resumed load starts right after the last one.
+LOAD_CHECKPOINT: Final = """
+OPTIONAL MATCH (l:`__Load` {key: $key})
+RETURN l.batch AS batch"""
+
+LOAD_CHECKPOINT_SET: Final = """
+MERGE (l:`__Load` {key: $key})
+SET l.batch = $batch, l.updatedAt = $now"""
 
 # --- health and migrations ----------------------------------------------------------------
 

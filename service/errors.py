@@ -6,7 +6,7 @@
     ├── NotFound                  NOT_FOUND           a person named in a write does not exist
     ├── Unauthenticated           UNAUTHENTICATED     no valid bearer token
     ├── Forbidden                 FORBIDDEN           the viewer may not do this
-    ├── QueryTooComplex           QUERY_TOO_COMPLEX   depth, aliases or tokens past the limits
+    ├── QueryTooComplex           QUERY_TOO_COMPLEX   past the limits, or past the time budget
     └── StoreUnavailable          SERVICE_UNAVAILABLE the store did not answer; nothing was written
 
 The API layer maps `code`, `field` and `invalid` to `extensions` in one place
@@ -108,9 +108,31 @@ class Forbidden(TiegraphError):
 
 
 class QueryTooComplex(TiegraphError):
-    """Raised when a query is deeper, wider or longer than the limits allow."""
+    """Raised when a query is deeper, wider or longer than the limits allow, or when it ran
+    past the time budget and was cancelled (`reason` is then `TIME_BUDGET`)."""
 
     code = "QUERY_TOO_COMPLEX"
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def extensions(self) -> dict[str, Any]:
+        if self.reason is None:
+            return {"code": self.code}
+        return {"code": self.code, "reason": self.reason}
+
+
+TIME_BUDGET = "time budget"
+
+
+def over_time_budget(seconds: float) -> QueryTooComplex:
+    """The error of a query cancelled after `seconds`: nothing was written."""
+    return QueryTooComplex(
+        f"the query ran past the time budget of {seconds:g} s and was cancelled; "
+        "ask for fewer hops, a lower maxStrength or a nearer target",
+        reason=TIME_BUDGET,
+    )
 
 
 class StoreUnavailable(TiegraphError):

@@ -28,7 +28,7 @@ STORE_KINDS = [
 EdgeSpec: TypeAlias = tuple[Any, ...]
 GraphLoader: TypeAlias = Callable[..., Awaitable[None]]
 
-WIPE_PEOPLE = "MATCH (p:Person) DETACH DELETE p"
+WIPE_PEOPLE = "MATCH (n) WHERE n:Person OR n:`__Load` DETACH DELETE n"
 
 
 def neo4j_settings() -> dict[str, str | None]:

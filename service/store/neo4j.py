@@ -4,14 +4,20 @@ One driver per store, opened by `open()` (which also migrates) and closed by `cl
 call is one managed transaction (`execute_read` / `execute_write`) whose unit of work is
 idempotent and returns domain objects; the Cypher lives in `graph_schema.queries`.
 
-Driver failures become `StoreUnavailable` with the driver's reason; a unit of work that
-raises rolls its transaction back, so a failed write has changed nothing.
+- Driver failures become `StoreUnavailable` with the driver's reason; a unit of work that
+  raises rolls its transaction back, so a failed write has changed nothing.
+- A read runs under the time budget: past it, the transaction is cancelled in the server and
+  the caller gets `QueryTooComplex` (reason "time budget"), not "unavailable".
+- Writes of one process take turns (one lock) and lock people in id order, so concurrent
+  batches do not deadlock each other; a deadlock with another process is a transient error
+  that the driver retries.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -25,7 +31,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from graph_schema import queries as q
+from graph_schema import queries as cypher
 from graph_schema.migrate import Migration, migrate
 from service.domain import (
     KEEP,
@@ -41,19 +47,15 @@ from service.domain import (
     name_key,
     sort_key,
 )
-from service.errors import NotFound, StoreUnavailable
-from service.scoring import TIE_TOLERANCE, ScoringTable, could_still_rank, scored
-from service.store.base import PeopleAfter, RatingsAfter
+from service.errors import NotFound, StoreUnavailable, TiegraphError, over_time_budget
+from service.scoring import ScoringTable
+from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
+from service.store.neo4j_paths import MeetInTheMiddle
 
 T = TypeVar("T")
 
-# Path statements can be costly on dense graphs; past this the server aborts them rather
-# than let one request hold a transaction open.
-PATH_QUERY_TIMEOUT_SECONDS = 20.0
-# The per-statement top-k cut in Cypher keeps what `could_still_rank`; the pruning bounds get
-# a little more room so that a different multiplication order cannot drop a candidate.
-_RANK_SLACK = 1.0 - 2 * TIE_TOLERANCE
-_PRUNE_SLACK = 1.0 - 1e-12
+# A deadlock between two writers is retried by the driver for this long (with back-off).
+WRITE_RETRY_SECONDS = 30.0
 
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     ServiceUnavailable,  # includes IncompleteCommit and the routing variants
@@ -65,17 +67,30 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
 )
 
 
-def _unavailable(error: BaseException) -> StoreUnavailable | None:
+def _translated(error: BaseException, budget: float) -> TiegraphError | None:
+    """The project's error for a driver failure, or None when it is not the driver's."""
+    if isinstance(error, Neo4jError) and "TransactionTimedOut" in (error.code or ""):
+        return over_time_budget(budget)
     if isinstance(error, _UNAVAILABLE):
         kind = "timed out" if isinstance(error, TimeoutError) else "did not answer"
         return StoreUnavailable(f"Neo4j {kind}: {error}".strip().rstrip(":"))
-    if isinstance(error, Neo4jError):
-        code = error.code or ""
-        if "TransactionTimedOut" in code:
-            return StoreUnavailable(f"Neo4j timed out: {error.message}")
-        if "DatabaseNotFound" in code:
-            return StoreUnavailable(f"Neo4j has no such database: {error.message}")
+    if isinstance(error, Neo4jError) and "DatabaseNotFound" in (error.code or ""):
+        return StoreUnavailable(f"Neo4j has no such database: {error.message}")
     return None
+
+
+@contextlib.contextmanager
+def _driver_errors(budget: float) -> Iterator[None]:
+    """Driver failures inside become `StoreUnavailable` or `QueryTooComplex`, with the cause."""
+    try:
+        yield
+    except TiegraphError:
+        raise
+    except Exception as e:
+        translated = _translated(e, budget)
+        if translated is not None:
+            raise translated from e
+        raise
 
 
 # --- records -> domain --------------------------------------------------------------------
@@ -121,23 +136,6 @@ def _rating(data: dict[str, Any]) -> Rating:
     )
 
 
-def _path(people: list[str], steps: list[dict[str, Any]], table: ScoringTable) -> Path:
-    path = Path(
-        people=tuple(people),
-        steps=tuple(
-            Step(
-                from_id=people[i],
-                to_id=people[i + 1],
-                strength=step["strength"],
-                rated_by=step["ratedBy"],
-                groups=tuple(step["groups"]),
-            )
-            for i, step in enumerate(steps)
-        ),
-    )
-    return scored(path, table)
-
-
 # --- domain -> parameters -----------------------------------------------------------------
 
 
@@ -161,31 +159,34 @@ def _person_row(patch: PersonPatch) -> dict[str, Any]:
     return {"id": patch.id, "idSort": sort_key(patch.id), "props": props}
 
 
-def _rating_row(draft: RatingDraft) -> dict[str, Any]:
-    return {
-        "fromId": draft.from_id,
-        "toId": draft.to_id,
-        "strength": draft.strength,
-        "groups": list(draft.groups),
-        "context": draft.context,
-        "visibility": draft.visibility.value,
-        "since": draft.since,
-        "lastInteraction": draft.last_interaction,
-    }
+def _rating_rows(drafts: Sequence[RatingDraft]) -> list[dict[str, Any]]:
+    """One row per (from, to), the last draft of a pair winning, in the order locks are taken.
 
-
-def _kth_best(paths: Sequence[Path], first: int) -> float:
-    """The `first`-th best score among `paths`, or 0 when there are fewer."""
-    if len(paths) < first:
-        return 0.0
-    return sorted((p.score for p in paths), reverse=True)[first - 1]
+    Every writer locks people in id order, so two concurrent batches wait for each other
+    instead of deadlocking.
+    """
+    last = {(d.from_id, d.to_id): d for d in drafts}
+    return [
+        {
+            "fromId": draft.from_id,
+            "toId": draft.to_id,
+            "type": cypher.rating_type(draft.strength),
+            "strength": draft.strength,
+            "groups": list(draft.groups),
+            "context": draft.context,
+            "visibility": draft.visibility.value,
+            "since": draft.since,
+            "lastInteraction": draft.last_interaction,
+        }
+        for _, draft in sorted(last.items())
+    ]
 
 
 # --- units of work ------------------------------------------------------------------------
 
 
 async def _people_missing(tx: AsyncManagedTransaction, ids: list[str]) -> set[str]:
-    result = await tx.run(q.PEOPLE_MISSING, ids=ids)
+    result = await tx.run(cypher.PEOPLE_MISSING, ids=ids)
     record = await result.single(strict=True)
     return set(record["missing"])
 
@@ -207,7 +208,7 @@ async def _put_ratings(
     missing = _first_missing(drafts, await _people_missing(tx, ids))
     if missing is not None:
         raise missing
-    result = await tx.run(q.RATINGS_PUT, rows=[_rating_row(d) for d in drafts], now=now)
+    result = await tx.run(cypher.RATINGS_PUT, rows=_rating_rows(drafts), now=now)
     stored = {(r.from_id, r.to_id): r for r in [_rating(rec["rating"]) async for rec in result]}
     if len(stored) != len({(d.from_id, d.to_id) for d in drafts}):
         # A person vanished between the check and the write (a concurrent delete): raising
@@ -220,7 +221,8 @@ async def _put_ratings(
 async def _upsert_people(
     tx: AsyncManagedTransaction, patches: Sequence[PersonPatch]
 ) -> list[Person]:
-    result = await tx.run(q.PEOPLE_UPSERT, rows=[_person_row(p) for p in patches])
+    rows = sorted((_person_row(p) for p in patches), key=lambda row: row["id"])
+    result = await tx.run(cypher.PEOPLE_UPSERT, rows=rows)
     stored = {person.id: person for person in [_person(rec["person"]) async for rec in result]}
     return [stored[p.id] for p in patches]
 
@@ -243,31 +245,51 @@ async def _single_value(
     return record[key]
 
 
-@unit_of_work(timeout=PATH_QUERY_TIMEOUT_SECONDS)
-async def _find_paths(
-    tx: AsyncManagedTransaction, query: PathQuery, base: dict[str, Any], table: ScoringTable
-) -> list[Path]:
-    """Paths by length, shortest first: the best score found so far bounds the longer ones.
+async def _load_checkpoint(tx: AsyncManagedTransaction, key: str) -> int | None:
+    value = await _single_value(tx, cypher.LOAD_CHECKPOINT, {"key": key}, "batch")
+    return None if value is None else int(value)
 
-    Each statement returns only its own top-`first` candidates (with ties); the bound passed
-    to the next length prunes partial paths that cannot reach the best `first` any more.
-    """
-    found: dict[tuple[str, ...], Path] = {}
-    kth = 0.0
-    for hops in range(query.min_hops, query.max_hops + 1):
-        min_score = kth * _RANK_SLACK * _PRUNE_SLACK
-        if table.best_p**hops < min_score:
-            break  # no path this long (or longer) can reach the best `first`
-        need = [min_score / table.best_p**left for left in range(q.MAX_HOPS + 1)]
-        statement = (
-            q.INTRODUCER_PATHS if query.min_hops == query.max_hops == 2 else q.path_query(hops)
-        )
-        result = await tx.run(statement, {**base, "need": need})
-        async for record in result:
-            path = _path(record["people"], record["steps"], table)
-            found[path.people] = path
-        kth = _kth_best(list(found.values()), query.first)
-    return [path for path in found.values() if could_still_rank(path.score, kth)]
+
+async def _load_batch(tx: AsyncManagedTransaction, batch: LoadBatch) -> bool:
+    done = await _load_checkpoint(tx, batch.key)
+    if done is not None and done >= batch.number:
+        return False
+    if batch.people:
+        await _upsert_people(tx, batch.people)
+    if batch.ratings:
+        await _put_ratings(tx, batch.ratings, batch.now)
+    result = await tx.run(
+        cypher.LOAD_CHECKPOINT_SET, key=batch.key, batch=batch.number, now=batch.now
+    )
+    await result.consume()
+    return True
+
+
+async def _find_paths(
+    tx: AsyncManagedTransaction,
+    query: PathQuery,
+    viewer: Viewer,
+    table: ScoringTable,
+) -> list[Path]:
+    """The meet-in-the-middle search (`neo4j_paths`), every layer in this one transaction."""
+    ends = await tx.run(cypher.PATH_ENDS, source=query.source, target=query.target)
+    record = await ends.single(strict=True)
+    if not record["exist"]:
+        return []
+    params = {**_viewer_params(viewer), "avoid": sorted(query.avoid)}
+
+    async def fetch(
+        frontier: Sequence[str], strength: int, inward: bool, only: Sequence[str] | None
+    ) -> list[Step]:
+        statement = cypher.layer_query(strength, inward=inward)
+        result = await tx.run(statement, {**params, "frontier": list(frontier), "only": only})
+        return [
+            Step(rec["fromId"], rec["toId"], rec["strength"], rec["ratedBy"], tuple(rec["groups"]))
+            async for rec in result
+        ]
+
+    search = MeetInTheMiddle(query, table, fetch, record["sourceDegree"], record["targetDegree"])
+    return await search.run()
 
 
 # --- the store ----------------------------------------------------------------------------
@@ -284,6 +306,8 @@ class Neo4jStore:
         Seconds to open one connection; also bounds `open()` and `ping()`.
     retry_time
         Seconds the driver keeps retrying a transaction that failed transiently.
+    query_budget
+        Seconds a read may run; past it the server cancels it (`QueryTooComplex`).
     migrations
         The migrations `open()` applies (default: the packaged ones); for tests.
     """
@@ -296,7 +320,8 @@ class Neo4jStore:
         database: str = "neo4j",
         *,
         connection_timeout: float = 5.0,
-        retry_time: float = 10.0,
+        retry_time: float = WRITE_RETRY_SECONDS,
+        query_budget: float = 5.0,
         migrations: Sequence[Migration] | None = None,
     ) -> None:
         self._uri = uri
@@ -304,8 +329,10 @@ class Neo4jStore:
         self._database = database
         self._connection_timeout = connection_timeout
         self._retry_time = retry_time
+        self._budget = query_budget
         self._migrations = migrations
         self._driver: AsyncDriver | None = None
+        self._write_turn = asyncio.Lock()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -331,14 +358,12 @@ class Neo4jStore:
         except (ConfigurationError, ValueError) as e:
             raise StoreUnavailable(f"Neo4j URI {self._uri!r} is not usable: {e}") from e
         try:
-            async with asyncio.timeout(self._connection_timeout * 2):
-                await driver.verify_connectivity()
-            await migrate(driver, self._database, self._migrations)
-        except BaseException as e:
+            with _driver_errors(self._budget):
+                async with asyncio.timeout(self._connection_timeout * 2):
+                    await driver.verify_connectivity()
+                await migrate(driver, self._database, self._migrations)
+        except BaseException:
             await driver.close()
-            translated = _unavailable(e)
-            if translated is not None:
-                raise translated from e
             raise
         self._driver = driver
 
@@ -349,51 +374,50 @@ class Neo4jStore:
 
     async def ping(self) -> None:
         driver = self._require_driver()
-        try:
+        with _driver_errors(self._budget):
             async with asyncio.timeout(self._connection_timeout):
                 async with driver.session(database=self._database) as session:
-                    result = await session.run(q.PING)
+                    result = await session.run(cypher.PING)
                     await result.consume()
-        except Exception as e:
-            translated = _unavailable(e)
-            if translated is not None:
-                raise translated from e
-            raise
 
     def _require_driver(self) -> AsyncDriver:
         if self._driver is None:
             raise StoreUnavailable("the Neo4j store is not open")
         return self._driver
 
-    async def _run(
-        self,
-        write: bool,
-        work: Callable[..., Awaitable[T]],
-        *args: Any,
-    ) -> T:
+    async def _read(self, work: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """`work` in a read transaction that the server cancels past the time budget."""
         driver = self._require_driver()
-        try:
-            async with driver.session(database=self._database) as session:
-                if write:
+        budgeted = _with_timeout(work, self._budget)
+        with _driver_errors(self._budget):
+            try:
+                # The server's timeout cancels the transaction; this one also bounds the
+                # round trips in between, and a server that stopped answering.
+                async with asyncio.timeout(self._budget + 1.0):
+                    async with driver.session(database=self._database) as session:
+                        return await session.execute_read(budgeted, *args)
+            except TimeoutError as e:
+                raise over_time_budget(self._budget) from e
+
+    async def _write(self, work: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """`work` in a write transaction, one writer of this process at a time."""
+        driver = self._require_driver()
+        with _driver_errors(self._budget):
+            async with self._write_turn:
+                async with driver.session(database=self._database) as session:
                     return await session.execute_write(work, *args)
-                return await session.execute_read(work, *args)
-        except Exception as e:
-            translated = _unavailable(e)
-            if translated is not None:
-                raise translated from e
-            raise
 
     # --- people ---------------------------------------------------------------------------
 
     async def upsert_people(self, patches: Sequence[PersonPatch]) -> list[Person]:
         if not patches:
             return []
-        return await self._run(True, _upsert_people, list(patches))
+        return await self._write(_upsert_people, list(patches))
 
     async def get_people(self, ids: Sequence[str]) -> dict[str, Person]:
         if not ids:
             return {}
-        found = await self._run(False, _people, q.PEOPLE_GET, {"ids": list(dict.fromkeys(ids))})
+        found = await self._read(_people, cypher.PEOPLE_GET, {"ids": list(dict.fromkeys(ids))})
         return {person.id: person for person in found}
 
     async def search_people(
@@ -408,12 +432,12 @@ class Neo4jStore:
             "afterId": "" if after is None else sort_key(after.id),
         }
         everyone = name_part is None and id_prefix is None
-        statement = q.PEOPLE_LIST if everyone else q.PEOPLE_SEARCH
-        return await self._run(False, _people, statement, params)
+        statement = cypher.PEOPLE_LIST if everyone else cypher.PEOPLE_SEARCH
+        return await self._read(_people, statement, params)
 
     async def delete_person(self, person_id: str) -> bool:
         params = {"id": person_id}
-        existed = await self._run(True, _single_value, q.PERSON_DELETE, params, "existed")
+        existed = await self._write(_single_value, cypher.PERSON_DELETE, params, "existed")
         return bool(existed)
 
     # --- ratings --------------------------------------------------------------------------
@@ -421,11 +445,11 @@ class Neo4jStore:
     async def put_ratings(self, drafts: Sequence[RatingDraft], now: datetime) -> list[Rating]:
         if not drafts:
             return []
-        return await self._run(True, _put_ratings, list(drafts), now)
+        return await self._write(_put_ratings, list(drafts), now)
 
     async def get_rating(self, from_id: str, to_id: str, viewer: Viewer) -> Rating | None:
         params = {"fromId": from_id, "toId": to_id, **_viewer_params(viewer)}
-        found = await self._run(False, _ratings, q.RATING_GET, params)
+        found = await self._read(_ratings, cypher.RATING_GET, params)
         return found[0] if found else None
 
     async def ratings_by(
@@ -446,28 +470,36 @@ class Neo4jStore:
             "afterStrength": None if after is None else after.strength,
             "afterId": None if after is None else sort_key(after.to_id),
         }
-        return await self._run(False, _ratings, q.RATINGS_BY, params)
+        return await self._read(_ratings, cypher.RATINGS_BY, params)
 
     async def remove_rating(self, from_id: str, to_id: str) -> bool:
         params = {"fromId": from_id, "toId": to_id}
-        removed = await self._run(True, _single_value, q.RATING_REMOVE, params, "removed")
+        removed = await self._write(_single_value, cypher.RATING_REMOVE, params, "removed")
         return int(removed) > 0
+
+    # --- bulk load ------------------------------------------------------------------------
+
+    async def load_batch(self, batch: LoadBatch) -> bool:
+        return await self._write(_load_batch, batch)
+
+    async def load_checkpoint(self, key: str) -> int | None:
+        return await self._read(_load_checkpoint, key)
 
     # --- traversal ------------------------------------------------------------------------
 
     async def find_paths(self, query: PathQuery, viewer: Viewer, table: ScoringTable) -> list[Path]:
-        base = {
-            "source": query.source,
-            "target": query.target,
-            **_viewer_params(viewer),
-            "maxStrength": query.max_strength,
-            "avoid": sorted(query.avoid),
-            "first": query.first,
-            "p": list(table.probabilities),
-            "slack": _RANK_SLACK,
-        }
-        return await self._run(False, _find_paths, query, base, table)
+        return await self._read(_find_paths, query, viewer, table)
 
     async def mutual_connections(self, a: str, b: str, viewer: Viewer) -> list[Person]:
         params = {"a": a, "b": b, **_viewer_params(viewer)}
-        return await self._run(False, _people, q.MUTUAL_CONNECTIONS, params)
+        return await self._read(_people, cypher.MUTUAL_CONNECTIONS, params)
+
+
+def _with_timeout(work: Callable[..., Awaitable[T]], seconds: float) -> Callable[..., Awaitable[T]]:
+    """`work` as a unit of work whose transaction the server cancels after `seconds`."""
+
+    @unit_of_work(timeout=seconds)
+    async def budgeted(tx: AsyncManagedTransaction, *args: Any) -> T:
+        return await work(tx, *args)
+
+    return budgeted

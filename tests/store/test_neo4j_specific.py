@@ -20,6 +20,7 @@ import pytest_asyncio
 from neo4j import AsyncDriver, AsyncGraphDatabase
 
 from graph_schema import queries as q
+from service.access import can_see
 from service.domain import (
     KEEP,
     Path,
@@ -34,7 +35,7 @@ from service.domain import (
 )
 from service.errors import NotFound, StoreUnavailable
 from service.scoring import ScoringTable, rank_paths
-from service.store.base import PeopleAfter, RatingsAfter, can_see
+from service.store.base import PeopleAfter, RatingsAfter
 from service.store.neo4j import Neo4jStore
 from tests.conftest import neo4j_settings, wipe_neo4j
 
@@ -91,17 +92,11 @@ async def explain(driver: AsyncDriver, statement: str, **params: Any) -> list[st
     return operators(summary.plan)
 
 
-PATH_PARAMS: dict[str, Any] = {
-    "source": "a",
-    "target": "b",
+LAYER_PARAMS: dict[str, Any] = {
+    "frontier": ["a"],
+    "only": None,
     "viewerId": "v",
     "isAdmin": False,
-    "maxStrength": 5,
-    "avoid": [],
-    "first": 5,
-    "p": list(TABLE.probabilities),
-    "slack": 1.0,
-    "need": [0.0] * 5,
 }
 
 SEEKING_BY_ID = [
@@ -129,8 +124,12 @@ SEEKING_BY_ID = [
     pytest.param(
         q.MUTUAL_CONNECTIONS, {"a": "a", "b": "b", "viewerId": "v", "isAdmin": False}, id="MUTUAL"
     ),
-    pytest.param(q.INTRODUCER_PATHS, PATH_PARAMS, id="INTRODUCER_PATHS"),
-    *(pytest.param(q.path_query(h), PATH_PARAMS, id=f"PATHS_{h}") for h in range(1, 5)),
+    pytest.param(q.PATH_ENDS, {"source": "a", "target": "b"}, id="PATH_ENDS"),
+    *(
+        pytest.param(q.layer_query(s, inward=inward), LAYER_PARAMS, id=f"LAYER_{s}_{inward=}")
+        for s in q.STRENGTHS
+        for inward in (False, True)
+    ),
 ]
 
 
@@ -200,7 +199,8 @@ async def test_wrong_password_is_unavailable_with_the_reason() -> None:
 
 async def count_ratings(driver: AsyncDriver) -> int:
     records, _, _ = await driver.execute_query(
-        "MATCH ()-[r:RATED]->() RETURN count(r) AS n", database_=neo4j_settings()["database"]
+        f"MATCH ()-[r:{q.ANY_RATING}]->() RETURN count(r) AS n",
+        database_=neo4j_settings()["database"],
     )
     return int(records[0]["n"])
 
@@ -313,7 +313,7 @@ class Reference:
 
     def visible(self, rating: Rating, viewer: Viewer) -> bool:
         rated_viewer = (rating.from_id, viewer.person_id) in self.by_pair
-        return can_see(viewer, rating.from_id, rating.visibility, rated_viewer)
+        return can_see(viewer, rating.from_id, rating.visibility, rater_rated_viewer=rated_viewer)
 
     def step(self, u: str, v: str, viewer: Viewer, max_strength: int) -> Step | None:
         for rating in (self.by_pair.get((u, v)), self.by_pair.get((v, u))):
@@ -436,3 +436,151 @@ async def test_a_reverse_rating_is_used_only_when_the_forward_one_is_hidden(
     assert [(st.strength, st.rated_by) for st in as_admin.steps] == [(5, "s"), (4, "m")]
     capped = PathQuery("s", "t", min_hops=2, max_hops=2, first=5, max_strength=4)
     assert await store.find_paths(capped, ADMIN, TABLE) == []
+
+
+# --- the strength is the relationship type --------------------------------------------------
+
+
+async def test_a_rating_is_stored_with_its_strength_as_type_and_moves_when_it_changes(
+    store: Neo4jStore, driver: AsyncDriver
+) -> None:
+    await people(store, "a", "b")
+    (first,) = await store.put_ratings([draft("a", "b", 2)], T0)
+    (second,) = await store.put_ratings([draft("a", "b", 4)], T0 + timedelta(days=1))
+    records, _, _ = await driver.execute_query(
+        "MATCH (:Person {id: 'a'})-[r]->(:Person {id: 'b'}) RETURN type(r) AS type",
+        database_=neo4j_settings()["database"],
+    )
+    assert [r["type"] for r in records] == ["RATED_4"]
+    assert second.created_at == first.created_at == T0
+    assert second.updated_at == T0 + timedelta(days=1)
+
+
+async def test_a_batch_naming_one_pair_twice_keeps_the_last_as_one_relationship(
+    store: Neo4jStore, driver: AsyncDriver
+) -> None:
+    await people(store, "a", "b")
+    stored = await store.put_ratings([draft("a", "b", 1), draft("a", "b", 3)], T0)
+    assert [r.strength for r in stored] == [3, 3]
+    assert await count_ratings(driver) == 1
+
+
+async def test_migration_v004_moves_old_rated_relationships_to_typed_ones(
+    store: Neo4jStore, driver: AsyncDriver
+) -> None:
+    from graph_schema.migrate import load_migrations
+
+    (v004,) = [m for m in load_migrations() if m.version == 4]
+    await people(store, "a", "b", "c")
+    database = neo4j_settings()["database"]
+    await driver.execute_query(
+        "MATCH (a:Person {id: 'a'}), (b:Person {id: 'b'}), (c:Person {id: 'c'}) "
+        "CREATE (a)-[:RATED {strength: 2, visibility: 'PUBLIC', createdAt: $t}]->(b), "
+        "(b)-[:RATED {strength: 5, visibility: 'PRIVATE', createdAt: $t}]->(c)",
+        t=T0,
+        database_=database,
+    )
+    async with driver.session(database=database) as session:
+        for statement in v004.statements:
+            await (await session.run(statement)).consume()
+    records, _, _ = await driver.execute_query(
+        "MATCH (x)-[r]->(y) WHERE x:Person RETURN x.id AS x, type(r) AS type, "
+        "r.visibility AS visibility ORDER BY x",
+        database_=database,
+    )
+    assert [(r["x"], r["type"], r["visibility"]) for r in records] == [
+        ("a", "RATED_2", "PUBLIC"),
+        ("b", "RATED_5", "PRIVATE"),
+    ]
+
+
+@pytest.mark.parametrize("inward", [False, True])
+async def test_a_layer_of_strong_ties_reads_only_the_strong_types(
+    store: Neo4jStore, driver: AsyncDriver, inward: bool
+) -> None:
+    ops_plan = await profile_db_hits(driver, q.layer_query(2, inward=inward), inward)
+    # A hub with 300 weak ties and 3 strong ones: the layer touches about the strong ones.
+    assert ops_plan["rows"] == 3
+    assert ops_plan["db_hits"] < 300, ops_plan
+
+
+async def profile_db_hits(driver: AsyncDriver, statement: str, inward: bool) -> dict[str, int]:
+    database = neo4j_settings()["database"]
+    await driver.execute_query(
+        "CREATE (h:Person {id: 'hub', name: 'Hub', idSort: 'hub'}) "
+        "WITH h UNWIND range(1, 300) AS i "
+        "CREATE (p:Person {id: 'w' + i, name: 'W', idSort: 'w' + i}) "
+        "CREATE (h)-[:RATED_5 {strength: 5, visibility: 'PUBLIC'}]->(p) "
+        "CREATE (p)-[:RATED_4 {strength: 4, visibility: 'PUBLIC'}]->(h)",
+        database_=database,
+    )
+    await driver.execute_query(
+        "MATCH (h:Person {id: 'hub'}) UNWIND range(1, 3) AS i "
+        "CREATE (p:Person {id: 's' + i, name: 'S', idSort: 's' + i}) "
+        "CREATE (h)-[:RATED_1 {strength: 1, visibility: 'PUBLIC'}]->(p) "
+        "CREATE (p)-[:RATED_2 {strength: 2, visibility: 'PUBLIC'}]->(h)",
+        database_=database,
+    )
+    async with driver.session(database=database) as session:
+        params = {"frontier": ["hub"], "only": None, "viewerId": None, "isAdmin": True}
+        result = await session.run("PROFILE " + statement, params)
+        rows = len([record async for record in result])
+        summary = await result.consume()
+    assert summary.profile is not None
+    return {"rows": rows, "db_hits": total_db_hits(summary.profile)}
+
+
+def total_db_hits(plan: dict[str, Any]) -> int:
+    own = int(plan.get("dbHits", 0))
+    return own + sum(total_db_hits(child) for child in plan.get("children", []))
+
+
+# --- time budget and concurrent writers ------------------------------------------------------
+
+
+async def test_a_search_past_the_time_budget_is_cancelled_as_too_complex(
+    store: Neo4jStore,
+) -> None:
+    from service.errors import QueryTooComplex
+
+    settings = neo4j_settings()
+    # A dense graph whose exhaustive 4-hop search cannot finish within 1 ms.
+    ids = [f"k{i}" for i in range(60)]
+    await people(store, *ids)
+    await store.put_ratings([draft(a, b, 5) for a in ids for b in ids if a < b], T0)
+    tight = Neo4jStore(
+        settings["uri"], settings["user"], settings["password"], settings["database"],
+        query_budget=0.001,
+    )  # fmt: skip
+    await tight.open()
+    try:
+        query = PathQuery("k0", "k1", min_hops=1, max_hops=4, first=100, max_strength=5)
+        with pytest.raises(QueryTooComplex) as caught:
+            await tight.find_paths(query, ADMIN, TABLE)
+        assert caught.value.extensions() == {"code": "QUERY_TOO_COMPLEX", "reason": "time budget"}
+        # The store still answers afterwards: the budget cancelled a query, not the store.
+        assert await tight.get_people(["k0"])
+    finally:
+        await tight.close()
+
+
+async def test_concurrent_batches_through_a_hub_all_commit_without_deadlock(
+    store: Neo4jStore, driver: AsyncDriver
+) -> None:
+    import asyncio
+
+    ids = [f"c{i:03d}" for i in range(400)]
+    await people(store, "hub", *ids)
+    rng = random.Random(7)
+
+    def batch(k: int) -> list[RatingDraft]:
+        chosen = rng.sample(ids, 150)
+        # Both directions through the hub, in shuffled order: the locks overlap.
+        return [draft("hub", c, 4) if (i + k) % 2 else draft(c, "hub", 3)
+                for i, c in enumerate(chosen)]  # fmt: skip
+
+    batches = [batch(k) for k in range(8)]
+    results = await asyncio.gather(*(store.put_ratings(b, T0) for b in batches))
+    assert [len(r) for r in results] == [len(b) for b in batches]
+    expected = {(d.from_id, d.to_id) for b in batches for d in b}
+    assert await count_ratings(driver) == len(expected)
