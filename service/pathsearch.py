@@ -1,9 +1,16 @@
-"""Warm-path search over a rating graph: the traversal rule of API.md as pure functions.
+"""Warm-path search over a compact rating graph: the traversal rule of API.md as pure functions.
 
-The graph is a `networkx.DiGraph` whose edge ``u -> v`` carries ``rating``, u's `Rating` of v
-(`rating_graph` builds one). A *step* from u to v exists when u rated v or v rated u and that
-rating is visible to the viewer; it uses u's rating of v when that one is visible, otherwise v's
-rating of u. Steps are therefore symmetric in existence but not in strength.
+The graph is a `RatingGraph`, an undirected `networkx.Graph` with one edge between two people
+when either rated the other. Seen from u, the edge's data ``graph[u][v]`` is ``{"tie": t}``, a
+small int that packs both ratings between them: u's rating of v in bits 0-4 and v's rating of
+u in bits 5-9, each as strength (bits 0-2, 0 = no rating) and visibility (bits 3-4). Those data
+dicts are shared by every edge with the same tie and are read-only, so a rating costs two dict
+entries rather than an object; the rest of a rating (its groups) is looked up only for the
+steps of the paths returned, through `RatingGraph.labels`.
+
+A *step* from u to v exists when u rated v or v rated u and that rating is visible to the
+viewer; it uses u's rating of v when that one is visible, otherwise v's rating of u. Steps are
+therefore symmetric in existence (before `max_strength`) but not in strength.
 
 Examples
 --------
@@ -20,22 +27,144 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final, NoReturn, TypeAlias
 
 import networkx as nx
 
-from service.access import can_see
 from service.domain import STRENGTH_MAX, STRENGTH_MIN, Path, PathQuery, Rating, Step, Viewer
-from service.scoring import ScoringTable, could_still_rank
+from service.domain import Visibility as Vis
+from service.scoring import TIE_TOLERANCE, ScoringTable, could_still_rank
 
-__all__ = ["find_paths", "mutual_connections", "rating_graph", "step"]
+__all__ = [
+    "RatingGraph",
+    "find_paths",
+    "mutual_connections",
+    "rating_graph",
+    "step",
+]
+
+TIE: Final = "tie"
+_VIS_CODE: Final = {Vis.PUBLIC: 0, Vis.CONNECTIONS: 1, Vis.PRIVATE: 2}
+_PUBLIC, _CONNECTIONS = 0, 1
+_NO_TIE: Final = 0
+
+# (rater, rated) -> groups, for the steps of returned paths.
+Labels: TypeAlias = Callable[[Sequence[tuple[str, str]]], Mapping[tuple[str, str], tuple[str, ...]]]
 
 
-def rating_graph(ratings: Iterable[Rating]) -> nx.DiGraph:
-    """A graph in the form the functions of this module read: edge from -> to with ``rating``.
+def _half(strength: int, visibility: Vis) -> int:
+    return strength | _VIS_CODE[visibility] << 3
+
+
+def _swap(tie: int) -> int:
+    """The same tie seen from the other person."""
+    return (tie >> 5) | (tie & 31) << 5
+
+
+class _TieData(dict[str, int]):
+    """Edge data shared by every edge with the same tie: read-only, or one write would
+    change them all. `RatingGraph.set_rating` replaces an edge's data instead."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("a tie's data is shared between edges; use RatingGraph.set_rating")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse
+    __ior__ = _refuse
+
+
+_HALF: Final = {v: tuple(_half(s, v) if s else 0 for s in range(6)) for v in Vis}
+_TIE_DATA: Final = tuple(_TieData({TIE: tie}) for tie in range(1 << 10))
+_SWAP: Final = tuple(_swap(tie) for tie in range(1 << 10))
+
+
+def _no_labels(pairs: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], tuple[str, ...]]:
+    return {}
+
+
+class RatingGraph(nx.Graph):  # type: ignore[misc]
+    """Who rated whom, how strongly and how visibly: one undirected edge per pair of people.
+
+    Write it only through `set_rating` / `remove_rating` (and networkx's node methods);
+    `labels` answers the groups of ratings, which the graph does not hold.
+
+    Examples
+    --------
+    >>> G = RatingGraph()
+    >>> G.add_nodes_from(["ann", "bob"])
+    >>> G.set_rating("ann", "bob", 2, Vis.PRIVATE)
+    >>> G.rating("ann", "bob"), G.rating("bob", "ann")
+    ((2, <Visibility.PRIVATE: 'PRIVATE'>), None)
+    >>> G.remove_rating("ann", "bob")
+    >>> G.number_of_edges()
+    0
+    """
+
+    def __init__(self, incoming_graph_data: Any = None, **attr: Any) -> None:
+        super().__init__(incoming_graph_data, **attr)
+        self.labels: Labels = _no_labels
+
+    def tie(self, u: str, v: str) -> int:
+        """The packed tie seen from u (0 when neither rated the other)."""
+        data = self._adj[u].get(v)
+        return _NO_TIE if data is None else int(data[TIE])
+
+    def set_rating(self, from_id: str, to_id: str, strength: int, visibility: Vis) -> None:
+        """Record or replace from's rating of to; both must already be nodes.
+
+        Pass the id objects the nodes were added with: the adjacency then holds one string
+        per person instead of one per rating.
+        """
+        adj = self._adj
+        out = adj[from_id]
+        old = out.get(to_id)
+        back = _NO_TIE if old is None else old[TIE] & ~31
+        tie = back | _half(strength, visibility)
+        out[to_id] = _TIE_DATA[tie]
+        adj[to_id][from_id] = _TIE_DATA[_SWAP[tie]]
+
+    def add_ratings(self, ratings: Iterable[tuple[str, str, int, Vis]]) -> None:
+        """`set_rating` for many (from, to, strength, visibility): the loop of a bulk load."""
+        adj, data, swap, half = self._adj, _TIE_DATA, _SWAP, _HALF
+        for from_id, to_id, strength, visibility in ratings:
+            out = adj[from_id]
+            old = out.get(to_id)
+            tie = half[visibility][strength] | (0 if old is None else old[TIE] & ~31)
+            out[to_id] = data[tie]
+            adj[to_id][from_id] = data[swap[tie]]
+
+    def remove_rating(self, from_id: str, to_id: str) -> None:
+        """Forget from's rating of to; the edge goes when neither rating is left."""
+        adj = self._adj
+        old = adj.get(from_id, {}).get(to_id)
+        if old is None:
+            return
+        tie = old[TIE] & ~31
+        if tie == _NO_TIE:
+            del adj[from_id][to_id]
+            del adj[to_id][from_id]
+        else:
+            adj[from_id][to_id] = _TIE_DATA[tie]
+            adj[to_id][from_id] = _TIE_DATA[_SWAP[tie]]
+
+    def rating(self, from_id: str, to_id: str) -> tuple[int, Vis] | None:
+        """(strength, visibility) of from's rating of to, or None."""
+        half = self.tie(from_id, to_id) & 31 if from_id in self._adj else 0
+        if not half:
+            return None
+        return half & 7, _VISIBILITIES[half >> 3]
+
+
+_VISIBILITIES: Final = (Vis.PUBLIC, Vis.CONNECTIONS, Vis.PRIVATE)
+
+
+def rating_graph(ratings: Iterable[Rating]) -> RatingGraph:
+    """A graph in the form the functions of this module read, with the ratings' groups.
 
     Parameters
     ----------
@@ -43,85 +172,109 @@ def rating_graph(ratings: Iterable[Rating]) -> nx.DiGraph:
 
     Returns
     -------
-    networkx.DiGraph
+    RatingGraph
 
     Examples
     --------
     >>> rating_graph([]).number_of_edges()
     0
     """
-    graph = nx.DiGraph()
+    graph = RatingGraph()
+    groups: dict[tuple[str, str], tuple[str, ...]] = {}
     for rating in ratings:
-        graph.add_edge(rating.from_id, rating.to_id, rating=rating)
+        graph.add_nodes_from((rating.from_id, rating.to_id))
+        graph.set_rating(rating.from_id, rating.to_id, rating.strength, rating.visibility)
+        groups[rating.from_id, rating.to_id] = rating.groups
+    graph.labels = lambda pairs: {pair: groups.get(pair, ()) for pair in pairs}
     return graph
 
 
-class _Walker:
-    """The traversal rule for one viewer and one strength limit, over the raw adjacency.
+# --- the traversal rule as a table --------------------------------------------------------
+#
+# What a viewer sees of one rater's ratings depends only on the rater's class: 0 = a stranger
+# (PUBLIC ratings), 1 = rated the viewer (PUBLIC and CONNECTIONS), 2 = the viewer themselves,
+# or any rater for an admin (all). The step u -> v is then a function of (tie seen from u,
+# class of u, class of v): one list index per step instead of a call to `can_see`.
+# A step's code: strength | 8 when it uses v's rating of u; 0 when there is no step.
 
-    It reads networkx's `_succ` / `_pred` dicts directly: the public views wrap every lookup
-    in Python-level Mapping calls, which dominates a search that does millions of lookups.
-    """
+_RATED_BY_V: Final = 8
 
-    __slots__ = ("_succ", "_pred", "_viewer", "_max_strength")
 
-    def __init__(self, graph: nx.DiGraph, viewer: Viewer, max_strength: int) -> None:
-        self._succ: dict[str, dict[str, dict[str, Any]]] = graph._succ
-        self._pred: dict[str, dict[str, dict[str, Any]]] = graph._pred
-        self._viewer = viewer
-        self._max_strength = max_strength
+def _visible(half: int, rater_class: int) -> bool:
+    visibility = half >> 3
+    return (
+        visibility == _PUBLIC
+        or rater_class == 2
+        or (visibility == _CONNECTIONS and rater_class == 1)
+    )
 
-    def sees(self, rating: Rating) -> bool:
-        viewer_id = self._viewer.person_id
-        rated_viewer = viewer_id is not None and viewer_id in self._succ[rating.from_id]
-        return can_see(
-            self._viewer, rating.from_id, rating.visibility, rater_rated_viewer=rated_viewer
-        )
 
-    def rating_for(self, u: str, v: str) -> Rating | None:
-        """The rating the step u -> v uses, or None when there is no such step."""
-        forward = self._succ[u].get(v)
-        if forward is not None and self.sees(forward["rating"]):
-            chosen: Rating = forward["rating"]
+@functools.cache
+def _step_table(max_strength: int) -> tuple[int, ...]:
+    codes = []
+    for index in range(1 << 14):
+        tie, cu, cv = index & 1023, index >> 10 & 3, index >> 12
+        forward, backward = tie & 31, tie >> 5
+        if forward and _visible(forward, cu):
+            code = forward & 7
+        elif backward and _visible(backward, cv):
+            code = backward & 7 | _RATED_BY_V
         else:
-            backward = self._pred[u].get(v)
-            if backward is None or not self.sees(backward["rating"]):
-                return None
-            chosen = backward["rating"]
-        # The limit drops the step; it never falls back to the other direction's rating.
-        return chosen if chosen.strength <= self._max_strength else None
-
-    def degree(self, u: str) -> int:
-        return len(self._succ[u]) + len(self._pred[u])
-
-    def neighbours(self, u: str) -> Iterator[str]:
-        """Everyone u rated or who rated u, once each, visible or not."""
-        out = self._succ[u]
-        yield from out
-        for v in self._pred[u]:
-            if v not in out:
-                yield v
-
-    def is_neighbour(self, u: str, v: str) -> bool:
-        return v in self._succ[u] or v in self._pred[u]
-
-    def common_neighbours(self, a: str, b: str) -> Iterator[str]:
-        """People adjacent to both (raw adjacency); walks the smaller neighbourhood."""
-        small, large = (a, b) if self.degree(a) <= self.degree(b) else (b, a)
-        return (c for c in self.neighbours(small) if self.is_neighbour(large, c))
+            code = 0
+        codes.append(code if code & 7 <= max_strength else 0)
+    return tuple(codes)
 
 
-def _as_step(u: str, v: str, rating: Rating) -> Step:
-    return Step(u, v, rating.strength, rating.from_id, rating.groups)
+class _Rule:
+    """The traversal rule for one viewer and one strength limit."""
+
+    __slots__ = ("adj", "codes", "classes", "default_class")
+
+    def __init__(self, graph: RatingGraph, viewer: Viewer, max_strength: int) -> None:
+        self.adj: dict[str, dict[str, _TieData]] = graph._adj
+        self.codes = _step_table(max_strength)
+        self.classes: dict[str, int] = {}
+        self.default_class = 2 if viewer.is_admin else 0
+        me = viewer.person_id
+        if viewer.is_admin or me is None:
+            return
+        # Everyone who rated the viewer: their CONNECTIONS ratings are visible.
+        self.classes = {x: 1 for x, data in self.adj.get(me, {}).items() if data[TIE] >> 5}
+        self.classes[me] = 2
+
+    def cls(self, person: str) -> int:
+        return self.classes.get(person, self.default_class)
+
+    def code(self, u: str, v: str) -> int:
+        """The code of the step u -> v (0: none)."""
+        data = self.adj[u].get(v)
+        if data is None:
+            return 0
+        return self.codes[data[TIE] | self.cls(u) << 10 | self.cls(v) << 12]
 
 
-def step(graph: nx.DiGraph, u: str, v: str, viewer: Viewer, max_strength: int = 5) -> Step | None:
+def _make_step(
+    u: str, v: str, code: int, labels: Mapping[tuple[str, str], tuple[str, ...]]
+) -> Step:
+    rater, rated = (v, u) if code & _RATED_BY_V else (u, v)
+    return Step(u, v, code & 7, rater, labels.get((rater, rated), ()))
+
+
+def _rated_pair(u: str, v: str, code: int) -> tuple[str, str]:
+    return (v, u) if code & _RATED_BY_V else (u, v)
+
+
+def _check_node(graph: RatingGraph, node: str) -> None:
+    if node not in graph:
+        raise nx.NodeNotFound(f"person {node!r} is not in the graph")
+
+
+def step(graph: RatingGraph, u: str, v: str, viewer: Viewer, max_strength: int = 5) -> Step | None:
     """The step from `u` to `v` under the traversal rule, for `viewer`.
 
     Parameters
     ----------
-    graph : networkx.DiGraph
-        Edges ``from -> to`` carrying ``rating``.
+    graph : RatingGraph
     u, v : str
         Person ids; both must be nodes of `graph`.
     viewer : Viewer
@@ -159,12 +312,13 @@ def step(graph: nx.DiGraph, u: str, v: str, viewer: Viewer, max_strength: int = 
     >>> step(G, "ann", "bob", Viewer.dev(), max_strength=3) is None
     True
     """
-    for node in (u, v):
-        if node not in graph:
-            raise nx.NodeNotFound(f"person {node!r} is not in the graph")
+    _check_node(graph, u)
+    _check_node(graph, v)
     _check_strength(max_strength)
-    rating = _Walker(graph, viewer, max_strength).rating_for(u, v)
-    return None if rating is None else _as_step(u, v, rating)
+    code = _Rule(graph, viewer, max_strength).code(u, v)
+    if not code:
+        return None
+    return _make_step(u, v, code, graph.labels([_rated_pair(u, v, code)]))
 
 
 def _check_strength(max_strength: int) -> None:
@@ -172,9 +326,9 @@ def _check_strength(max_strength: int) -> None:
         raise ValueError(f"max_strength must be from 1 to 5, got {max_strength}")
 
 
-def _check_query(graph: nx.DiGraph, query: PathQuery) -> None:
-    if not graph.is_directed():
-        raise nx.NetworkXNotImplemented("the rating graph must be a DiGraph")
+def _check_query(graph: nx.Graph, query: PathQuery) -> None:
+    if not isinstance(graph, RatingGraph):
+        raise nx.NetworkXNotImplemented("find_paths reads a RatingGraph (see rating_graph)")
     if query.source == query.target:
         raise ValueError("source and target must differ")
     if not 1 <= query.min_hops <= query.max_hops:
@@ -184,20 +338,24 @@ def _check_query(graph: nx.DiGraph, query: PathQuery) -> None:
     _check_strength(query.max_strength)
 
 
+# A path found: (people, step codes, score).
+_Found: TypeAlias = tuple[tuple[str, ...], tuple[int, ...], float]
+
+
 def find_paths(
-    graph: nx.DiGraph, query: PathQuery, viewer: Viewer, table: ScoringTable
+    graph: RatingGraph, query: PathQuery, viewer: Viewer, table: ScoringTable
 ) -> list[Path]:
-    """Candidate warm paths: a superset of the best `query.first`, ties with the last included.
+    """The best `query.first` warm paths, plus any path that could tie with the last of them.
 
     Simple paths from `query.source` to `query.target` of `min_hops`..`max_hops` steps, every
     step under the traversal rule for `viewer` and `max_strength`, no one of `query.avoid`
-    inside. The caller ranks them with `service.scoring.rank_paths`; every path that could
-    tie with the k-th best is returned, since ties are then broken by hops and ids.
+    inside. Ranked as `service.scoring.rank_paths` ranks (score, then fewer hops, then the
+    smaller ids), which the caller still does: this returns the exact top `first` and, only
+    when scores tie within the tolerance, the few paths that might rank among them.
 
     Parameters
     ----------
-    graph : networkx.DiGraph
-        Edges ``from -> to`` carrying ``rating``.
+    graph : RatingGraph
     query : PathQuery
     viewer : Viewer
     table : ScoringTable
@@ -205,8 +363,8 @@ def find_paths(
     Returns
     -------
     list of Path
-        In no particular order, each with its `score`. Empty when `source` or `target` is not
-        in the graph.
+        Best first, each with its `score`. Empty when `source` or `target` is not in the
+        graph.
 
     Raises
     ------
@@ -217,7 +375,7 @@ def find_paths(
     --------
     >>> from datetime import UTC, datetime
     >>> from service.domain import PathQuery, Rating, Viewer, Visibility
-    >>> from service.scoring import ScoringTable, rank_paths
+    >>> from service.scoring import ScoringTable
     >>> def rate(a, b, s, v=Visibility.PUBLIC):
     ...     t = datetime(2026, 1, 1, tzinfo=UTC)
     ...     return Rating(a, b, s, (), None, v, None, None, t, t)
@@ -225,159 +383,382 @@ def find_paths(
     ...     rate("ann", "bob", 1), rate("bob", "dan", 1),
     ...     rate("ann", "cat", 2), rate("dan", "cat", 3),
     ... ])
-    >>> q = PathQuery("ann", "dan", min_hops=1, max_hops=3, first=1, max_strength=5)
     >>> table = ScoringTable.default()
-    >>> [p.people for p in rank_paths(find_paths(G, q, Viewer.dev(), table), table, 5)]
+    >>> q = PathQuery("ann", "dan", min_hops=1, max_hops=3, first=1, max_strength=5)
+    >>> [p.people for p in find_paths(G, q, Viewer.dev(), table)]
     [('ann', 'bob', 'dan')]
 
-    With ``first=2`` the weaker path through cat is a candidate too:
+    With ``first=2`` the weaker path through cat comes second:
 
     >>> q2 = PathQuery("ann", "dan", min_hops=1, max_hops=3, first=2, max_strength=5)
-    >>> sorted(p.people for p in find_paths(G, q2, Viewer.dev(), table))
+    >>> [p.people for p in find_paths(G, q2, Viewer.dev(), table)]
     [('ann', 'bob', 'dan'), ('ann', 'cat', 'dan')]
     """
     _check_query(graph, query)
     if query.source not in graph or query.target not in graph:
         return []
-    search = _PathSearch(graph, query, viewer, table)
+    rule = _Rule(graph, viewer, query.max_strength)
     if query.max_hops <= 2:
-        return search.short_paths()
-    return search.best_first()
+        found = _short_paths(rule, query, table)
+    else:
+        found = _BestFirst(rule, query, table).run()
+    return _as_paths(graph, found)
 
 
-# (-upper bound of the score, tie-breaker, score so far, people, ratings of the steps)
-_Entry = tuple[float, int, float, tuple[str, ...], tuple[Rating, ...]]
+def _as_paths(graph: RatingGraph, found: list[_Found]) -> list[Path]:
+    """Paths with their steps' groups, read once for all the steps."""
+    pairs = [
+        _rated_pair(u, v, code)
+        for people, codes, _ in found
+        for (u, v), code in zip(itertools.pairwise(people), codes, strict=True)
+    ]
+    labels = graph.labels(pairs) if pairs else {}
+    return [
+        Path(
+            people=people,
+            steps=tuple(
+                _make_step(u, v, code, labels)
+                for (u, v), code in zip(itertools.pairwise(people), codes, strict=True)
+            ),
+            score=score,
+        )
+        for people, codes, score in found
+    ]
 
 
-class _PathSearch:
-    """One `find_paths` call: the walker, the best scores so far and the path builder."""
-
-    def __init__(
-        self, graph: nx.DiGraph, query: PathQuery, viewer: Viewer, table: ScoringTable
-    ) -> None:
-        self.walker = _Walker(graph, viewer, query.max_strength)
-        self.query = query
-        self.table = table
-        self.found: list[Path] = []
-        # Min-heap of the best `first` complete scores found so far: its top is a lower bound
-        # of the final k-th best score, so anything that cannot reach it is pruned.
-        self._best: list[float] = []
-
-    # --- results ---------------------------------------------------------------------------
-    def _hopeless(self, bound: float) -> bool:
-        return len(self._best) >= self.query.first and not could_still_rank(bound, self._best[0])
-
-    def _record(self, people: tuple[str, ...], ratings: tuple[Rating, ...]) -> None:
-        score = self.table.score(r.strength for r in ratings)
-        if self._hopeless(score):
-            return
-        pairs = zip(people, people[1:], strict=False)
-        steps = tuple(_as_step(u, v, r) for (u, v), r in zip(pairs, ratings, strict=True))
-        self.found.append(Path(people=people, steps=steps, score=score))
-        if len(self._best) < self.query.first:
-            heapq.heappush(self._best, score)
-        else:
-            heapq.heappushpop(self._best, score)
-
-    def _result(self) -> list[Path]:
-        if len(self._best) < self.query.first:
-            return self.found
-        kth = self._best[0]
-        return [path for path in self.found if could_still_rank(path.score, kth)]
-
-    # --- paths of one or two steps: a direct step and the common neighbours ----------------
-    def short_paths(self) -> list[Path]:
-        q, walker = self.query, self.walker
-        if q.min_hops <= 1:
-            direct = walker.rating_for(q.source, q.target)
-            if direct is not None:
-                self._record((q.source, q.target), (direct,))
-        if q.max_hops >= 2:
-            for middle in walker.common_neighbours(q.source, q.target):
-                if middle in q.avoid:
-                    continue
-                first = walker.rating_for(q.source, middle)
-                if first is None:
-                    continue
-                second = walker.rating_for(middle, q.target)
-                if second is not None:
-                    self._record((q.source, middle, q.target), (first, second))
-        return self._result()
-
-    # --- longer paths: best-first from the source, bounded by the distance to the target ---
-    def best_first(self) -> list[Path]:
-        q, walker, table = self.query, self.walker, self.table
-        ball = _TargetBall(walker, q)
-        best_p = table.best_p
-        counter = itertools.count()
-        heap: list[_Entry] = [(-1.0, next(counter), 1.0, (q.source,), ())]
-        while heap:
-            neg_bound, _, score, people, ratings = heapq.heappop(heap)
-            if self._hopeless(-neg_bound):
-                break  # the heap pops bounds in decreasing order: nothing left can rank
-            u, hops = people[-1], len(ratings)
-            for v in ball.next_people(u, q.max_hops - hops - 1):
-                if v in people or v in q.avoid:
-                    continue
-                rating = walker.rating_for(u, v)
-                if rating is None:
-                    continue
-                if v == q.target:
-                    if hops + 1 >= q.min_hops:
-                        self._record((*people, v), (*ratings, rating))
-                    continue
-                next_score = score * table.p(rating.strength)
-                need = max(ball.hops_at_least(v), q.min_hops - hops - 1)
-                bound = next_score * best_p**need
-                if not self._hopeless(bound):
-                    entry = (-bound, next(counter), next_score, (*people, v), (*ratings, rating))
-                    heapq.heappush(heap, entry)
-        return self._result()
+def _rank_key(found: _Found) -> tuple[float, int, tuple[str, ...]]:
+    people, codes, score = found
+    return (-score, len(codes), people)
 
 
-class _TargetBall:
-    """Who can still reach the target in the hops left: the backward half of the search.
+def _top(found: list[_Found], first: int) -> list[_Found]:
+    """The best `first`, and any other path that a tolerance tie could put among them."""
+    found.sort(key=_rank_key)
+    if len(found) <= first:
+        return found
+    kth = found[first - 1]
+    kth_rest = (len(kth[1]), kth[0])
+    return found[:first] + [
+        path
+        for path in found[first:]
+        if could_still_rank(path[2], kth[2]) and (len(path[1]), path[0]) < kth_rest
+    ]
 
-    Over the raw adjacency (visible or not, any strength): a lower bound of the visible
-    distance that costs dict lookups instead of a visibility check per rating. Only the
-    target's neighbours are collected. A full two-hop ball was measured slower: with hubs it
-    is most of the graph, and the last step's intersection with the target's neighbours
-    already rejects a dead end at about the same cost.
+
+# --- one or two steps: the direct step and the common neighbours ---------------------------
+
+
+def _short_paths(rule: _Rule, query: PathQuery, table: ScoringTable) -> list[_Found]:
+    source, target, adj = query.source, query.target, rule.adj
+    found: list[_Found] = []
+    if query.min_hops <= 1:
+        code = rule.code(source, target)
+        if code:
+            found.append(((source, target), (code,), table.score((code & 7,))))
+    if query.max_hops >= 2:
+        for middle in _common_neighbours(adj, source, target):
+            if middle in query.avoid:
+                continue
+            first = rule.code(source, middle)
+            second = first and rule.code(middle, target)
+            if second:
+                score = table.score((first & 7, second & 7))
+                found.append(((source, middle, target), (first, second), score))
+    return _top(found, query.first)
+
+
+def _common_neighbours(adj: Mapping[str, Mapping[str, object]], a: str, b: str) -> Iterator[str]:
+    """People adjacent to both; walks the smaller neighbourhood (a hub has 30k)."""
+    small, large = (adj[a], adj[b]) if len(adj[a]) <= len(adj[b]) else (adj[b], adj[a])
+    return (c for c in small if c in large and c != a and c != b)
+
+
+# --- three or four steps --------------------------------------------------------------------
+
+
+class _Unreachable(Exception):
+    """No path of at most max_hops steps exists: one side's reachable set ran out first."""
+
+
+class _TargetSide:
+    """What is known of the way to the target, grown one hop at a time from it.
+
+    `hops[x]`: x's hop distance to the target (exact up to `radius`); `reach[x]`: an upper
+    bound of the best score of a walk from x to the target of at most `radius` steps. Walks
+    never pass through the source or the target in the middle, nor through `avoid`.
     """
 
-    def __init__(self, walker: _Walker, query: PathQuery) -> None:
-        self._walker = walker
-        self._target = query.target
-        self._near = set(walker.neighbours(query.target)) - query.avoid
+    def __init__(self, rule: _Rule, query: PathQuery) -> None:
+        self.rule, self.query = rule, query
+        self.hops: dict[str, int] = {query.target: 0}
+        self.reach: dict[str, float] = {query.target: 1.0}
+        self.layers: list[list[str]] = [[query.target]]
+        self.radius = 0
+        self.closed = False  # every person who can reach the target is in `hops`
+        self._changed: list[str] = [query.target]
 
-    def hops_at_least(self, v: str) -> int:
-        """A lower bound of the hops from `v` to the target."""
-        if v == self._target:
-            return 0
-        return 1 if v in self._near else 2
+    def cost(self) -> int:
+        adj = self.rule.adj
+        return sum(len(adj[x]) for x in self._changed)
 
-    def next_people(self, u: str, left: int) -> Iterable[str]:
-        """u's neighbours that may still reach the target in `left` more hops."""
-        walker, target = self._walker, self._target
-        if left >= 2:
-            return walker.neighbours(u)
-        direct = (target,) if walker.is_neighbour(u, target) else ()
-        if left == 0:
-            return direct
-        near = self._near
-        # Walk whichever side is smaller: a hub's 30k neighbours or the target's.
-        if len(near) < walker.degree(u):
-            return itertools.chain(direct, (v for v in near if walker.is_neighbour(u, v)))
-        return (v for v in walker.neighbours(u) if v in near or v == target)
+    def grow(self, probabilities: Sequence[float]) -> list[str]:
+        """One more hop; returns the people met for the first time."""
+        rule, q = self.rule, self.query
+        adj, codes, cls, avoid = rule.adj, rule.codes, rule.cls, q.avoid
+        hops, reach, swap = self.hops, self.reach, _SWAP
+        radius = self.radius + 1
+        changed: dict[str, None] = {}
+        new: list[str] = []
+        for y in self._changed:
+            if y == q.source or (y == q.target and radius > 1):
+                continue
+            via = reach[y]
+            cy = cls(y) << 12
+            for x, data in adj[y].items():
+                if x in avoid or x == q.target:
+                    continue
+                # The step x -> y, from x's side of the tie.
+                code = codes[swap[data[TIE]] | cls(x) << 10 | cy]
+                if not code:
+                    continue
+                value = probabilities[code & 7] * via
+                if value > reach.get(x, 0.0):
+                    reach[x] = value
+                    changed[x] = None
+                    if x not in hops:
+                        hops[x] = radius
+                        new.append(x)
+        self._changed = list(changed)
+        self.layers.append(new)
+        self.radius = radius
+        self.closed = not new
+        return new
+
+    def ball_size(self, radius: int) -> int:
+        return sum(len(layer) for layer in self.layers[: radius + 1])
+
+    def ball(self, radius: int) -> Iterator[str]:
+        return itertools.chain.from_iterable(self.layers[1 : radius + 1])
 
 
-def mutual_connections(graph: nx.DiGraph, a: str, b: str, viewer: Viewer) -> list[str]:
+class _SourceSide:
+    """The people the source reaches, hop by hop: only to prove a target unreachable."""
+
+    def __init__(self, rule: _Rule, query: PathQuery) -> None:
+        self.rule, self.query = rule, query
+        self.hops: dict[str, int] = {query.source: 0}
+        self.radius = 0
+        self._frontier = [query.source]
+
+    def cost(self) -> int:
+        adj = self.rule.adj
+        return sum(len(adj[x]) for x in self._frontier)
+
+    def grow(self) -> list[str]:
+        rule, avoid, hops = self.rule, self.query.avoid, self.hops
+        adj, codes, cls = rule.adj, rule.codes, rule.cls
+        radius = self.radius + 1
+        new: list[str] = []
+        for u in self._frontier:
+            cu = cls(u) << 10
+            for v, data in adj[u].items():
+                if v in hops or v in avoid:
+                    continue
+                if codes[data[TIE] | cu | cls(v) << 12]:
+                    hops[v] = radius
+                    new.append(v)
+        self._frontier = [v for v in new if v != self.query.target]
+        self.radius = radius
+        return new
+
+
+# Bounds are products taken in path order, scores in sorted order (`ScoringTable.score`); a
+# bound a few ulps below the score it bounds would pop after it and upset the ranking.
+_ROUNDING: Final = 1.0 + 1e-12
+_UNREACHABLE: Final = 1 << 20  # hops to the target from someone who cannot reach it
+
+# Heap entry: (-upper bound of the score, least hops, people, score so far, step codes).
+_Entry: TypeAlias = tuple[float, int, tuple[str, ...], float, tuple[int, ...]]
+
+# Growing the target side a second hop costs one pass over its first hop's neighbourhoods;
+# past this many ratings it is cheaper to let the forward search filter (hubs near the target).
+_SECOND_HOP_BUDGET: Final = 60_000
+
+
+class _BestFirst:
+    """Paths of up to 4 steps: bidirectional reachability first, then a best-first search.
+
+    1. Both ends grow their reachable sets, always the side whose next hop touches fewer
+       ratings. When one side runs out, or both radii add up to `max_hops` without meeting,
+       there is no path: a closed group of six answers after looking at six people.
+    2. From the source, partial paths are expanded best bound first. The bound multiplies the
+       score so far by the target side's best reach from the last person (an upper bound of
+       any way to the target), and a partial path is ordered by (bound, least hops, people):
+       a lower bound of the rank of every path that extends it. The first `first` complete
+       paths popped are the answer; after them, only ties within the tolerance are looked at,
+       and a partial path whose hops or ids already lose to the k-th path is dropped, so a
+       graph of equal scores is not enumerated.
+    """
+
+    def __init__(self, rule: _Rule, query: PathQuery, table: ScoringTable) -> None:
+        self.rule, self.query, self.table = rule, query, table
+        self.p: tuple[float, ...] = (0.0, *table.probabilities)
+        self.target_side = _TargetSide(rule, query)
+
+    def run(self) -> list[_Found]:
+        try:
+            self._meet()
+        except _Unreachable:
+            return []
+        return self._search()
+
+    # --- 1. bidirectional reachability -----------------------------------------------------
+    def _meet(self) -> None:
+        q, back = self.query, self.target_side
+        front = _SourceSide(self.rule, q)
+        met = False
+        while not met:
+            if front.radius + back.radius >= q.max_hops:
+                raise _Unreachable
+            if back.cost() <= front.cost():
+                new = back.grow(self.p)
+                met = any(x in front.hops for x in new)
+                if back.closed and not met:
+                    raise _Unreachable
+            else:
+                new = front.grow()
+                met = any(x in back.hops for x in new)
+                if not new:
+                    raise _Unreachable
+        # The search needs the target's neighbours; a second hop lets it skip most of a hub's
+        # neighbours, unless that hop is itself a walk over hubs.
+        if back.radius < 1 and not back.closed:
+            back.grow(self.p)
+        if back.radius < 2 and not back.closed:
+            if q.max_hops >= 4 or back.cost() <= _SECOND_HOP_BUDGET:
+                back.grow(self.p)
+
+    # --- 2. best-first search ---------------------------------------------------------------
+    def _tail(self, person: str, left: int) -> float:
+        """An upper bound of the score of any way from `person` to the target in `left` hops."""
+        back = self.target_side
+        if person not in back.hops:
+            # Unknown to the target side: at least radius + 1 hops away, or unreachable.
+            return 0.0 if back.closed else self.table.best_p ** (back.radius + 1)
+        bound = back.reach[person]
+        if left > back.radius:
+            # `reach` covers walks of up to `radius` hops; a longer one scores at most this.
+            bound = max(bound, self.table.best_p ** (back.radius + 1))
+        return bound
+
+    def _least_hops(self, person: str) -> int:
+        back = self.target_side
+        known = back.hops.get(person)
+        if known is not None:
+            return known
+        return _UNREACHABLE if back.closed else back.radius + 1
+
+    def _candidates(self, u: str, left: int) -> Iterable[str]:
+        """u's neighbours that may still reach the target in `left` more hops (incl. it)."""
+        back, adj_u, target = self.target_side, self.rule.adj[u], self.query.target
+        if left == 1:
+            return (target,) if target in adj_u else ()
+        reach = left - 1  # hops left after the next one
+        if reach > back.radius and not back.closed:
+            return adj_u
+        radius = min(reach, back.radius)
+        if back.ball_size(radius) < len(adj_u):
+            direct = (target,) if target in adj_u else ()
+            return itertools.chain(direct, (v for v in back.ball(radius) if v in adj_u))
+        hops = back.hops
+        return (v for v in adj_u if hops.get(v, reach + 1) <= reach)
+
+    def _search(self) -> list[_Found]:
+        q, rule, table = self.query, self.rule, self.table
+        adj, codes, cls, p = rule.adj, rule.codes, rule.cls, self.p
+        source, target, avoid, first = q.source, q.target, q.avoid, q.first
+        found: list[_Found] = []
+        # The best `first` complete scores pushed so far: a floor for the final k-th score.
+        floor: list[float] = []
+        heap: list[_Entry] = [(-self._tail(source, q.max_hops), q.min_hops, (source,), 1.0, ())]
+        while heap:
+            entry = heapq.heappop(heap)
+            neg_bound, least, people, score, steps = entry
+            if len(found) >= first and self._loses(entry, found[first - 1]):
+                if not could_still_rank(-neg_bound, found[first - 1][2]):
+                    break  # bounds pop in decreasing order: nothing left can rank
+                continue
+            u = people[-1]
+            if u == target:
+                found.append((people, steps, score))
+                continue
+            hops = len(steps)
+            left = q.max_hops - hops
+            cu = cls(u) << 10
+            adj_u = adj[u]
+            for v in self._candidates(u, left):
+                if v in avoid or v in people:
+                    continue
+                code = codes[adj_u[v][TIE] | cu | cls(v) << 12]
+                if not code:
+                    continue
+                if v == target:
+                    if hops + 1 < q.min_hops:
+                        continue
+                    path_steps = (*steps, code)
+                    total = table.score(c & 7 for c in path_steps)
+                    if len(floor) >= first and not could_still_rank(total, floor[0]):
+                        continue
+                    if len(floor) < first:
+                        heapq.heappush(floor, total)
+                    else:
+                        heapq.heappushpop(floor, total)
+                    heapq.heappush(heap, (-total, hops + 1, (*people, v), total, path_steps))
+                    continue
+                least_after = hops + 1 + self._least_hops(v)
+                if least_after > q.max_hops:
+                    continue
+                next_score = score * p[code & 7]
+                bound = next_score * self._tail(v, left - 1) * _ROUNDING
+                if bound <= 0.0 or (len(floor) >= first and not could_still_rank(bound, floor[0])):
+                    continue
+                heapq.heappush(
+                    heap,
+                    (
+                        -bound,
+                        max(least_after, q.min_hops),
+                        (*people, v),
+                        next_score,
+                        (*steps, code),
+                    ),
+                )
+        return _top(found, first)
+
+    @staticmethod
+    def _loses(entry: _Entry, kth: _Found) -> bool:
+        """True when every path extending `entry` ranks after the k-th path found."""
+        neg_bound, least, people, _, _ = entry
+        bound, (kth_people, kth_steps, kth_score) = -neg_bound, kth
+        if not could_still_rank(bound, kth_score):
+            return True
+        # Scores can at best tie; then fewer hops, then smaller ids win.
+        if bound > kth_score * (1.0 + TIE_TOLERANCE / 2):
+            return False
+        kth_hops = len(kth_steps)
+        if least != kth_hops:
+            return least > kth_hops
+        return people > kth_people[: len(people)]
+
+
+# --- mutual connections ----------------------------------------------------------------------
+
+
+def mutual_connections(graph: RatingGraph, a: str, b: str, viewer: Viewer) -> list[str]:
     """Ids of the people with a visible step (either direction, any strength) to both a and b.
 
     Parameters
     ----------
-    graph : networkx.DiGraph
-        Edges ``from -> to`` carrying ``rating``.
+    graph : RatingGraph
     a, b : str
         Person ids; an id not in the graph has no mutual connections.
     viewer : Viewer
@@ -403,15 +784,13 @@ def mutual_connections(graph: nx.DiGraph, a: str, b: str, viewer: Viewer) -> lis
     >>> mutual_connections(G, "ann", "cat", Viewer("ann", Role.USER))
     ['bob']
     """
-    if not graph.is_directed():
-        raise nx.NetworkXNotImplemented("the rating graph must be a DiGraph")
+    if not isinstance(graph, RatingGraph):
+        raise nx.NetworkXNotImplemented("mutual_connections reads a RatingGraph")
     if a not in graph or b not in graph:
         return []
-    walker = _Walker(graph, viewer, STRENGTH_MAX)
+    rule = _Rule(graph, viewer, STRENGTH_MAX)
+    if a == b:
+        return sorted(c for c in rule.adj[a] if c != a and rule.code(a, c))
     return sorted(
-        c
-        for c in walker.common_neighbours(a, b)
-        if c not in (a, b)
-        and walker.rating_for(a, c) is not None
-        and walker.rating_for(b, c) is not None
+        c for c in _common_neighbours(rule.adj, a, b) if rule.code(a, c) and rule.code(b, c)
     )

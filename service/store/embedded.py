@@ -1,29 +1,32 @@
-"""EmbeddedStore: SQLite on disk as the record of truth, a networkx graph in memory for reads.
+"""EmbeddedStore: SQLite on disk as the record of truth, a compact networkx graph in memory.
 
 Every write runs in one SQLite transaction (WAL, ``synchronous=FULL``) and is acknowledged
 only after COMMIT returned; the in-memory graph is changed only after that, under the same
 lock that readers take, so a read never sees a half-applied or rolled-back write. All SQLite
 and graph work runs in a worker thread (`asyncio.to_thread`) to keep the event loop free.
 
-The graph: one node per person (attributes ``person`` and ``name_key``), one edge
-``from -> to`` per rating (attribute ``rating``), the form `service.pathsearch` reads.
+In memory: one `pathsearch.RatingGraph` node per person (attributes ``person`` and
+``name_key``) and one edge per pair of people who rated each other in either direction,
+carrying both ratings' strength and visibility packed in a small int. That is all the path
+search reads; whole ratings (groups, dates, times) are read from SQLite when a query returns
+them, so memory grows by about two dict entries per rating instead of a `Rating` object.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import dataclasses
+import gc
 import itertools
 import json
 import pathlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
-
-import networkx as nx
 
 from service import pathsearch
 from service.access import can_see
@@ -40,7 +43,7 @@ from service.domain import (
 )
 from service.errors import NotFound, StoreUnavailable
 from service.scoring import ScoringTable
-from service.store.base import PeopleAfter, RatingsAfter
+from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
 
 DB_FILENAME: Final = "tiegraph.sqlite3"
 
@@ -80,6 +83,16 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         # The cascade on delete of a person looks ratings up by to_id too.
         "CREATE INDEX rating_to_id ON rating(to_id)",
     ),
+    (
+        # The last committed batch of each bulk load (`load_batch`), for resuming.
+        """
+        CREATE TABLE load_checkpoint (
+            key        TEXT PRIMARY KEY,
+            batch      INTEGER NOT NULL CHECK (batch >= 0),
+            updated_at TEXT NOT NULL
+        )
+        """,
+    ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -103,10 +116,31 @@ _UPSERT_RATING: Final = """
 _SELECT_PEOPLE: Final = (
     "SELECT id, name, name_key, headline, company, location, profile_url FROM person"
 )
-_SELECT_RATINGS: Final = """
+_UPSERT_RATING_RETURNING: Final = _UPSERT_RATING + " RETURNING created_at"
+_SELECT_RATING: Final = """
+    SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
+           created_at, updated_at
+    FROM rating WHERE from_id = ? AND to_id = ?
+"""
+_SELECT_GROUPS: Final = "SELECT groups FROM rating WHERE from_id = ? AND to_id = ?"
+# What the graph keeps of every rating.
+_SELECT_TIES: Final = "SELECT from_id, to_id, strength, visibility FROM rating"
+_RATINGS_BY: Final = """
     SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
            created_at, updated_at
     FROM rating
+    WHERE from_id = ? AND visibility IN (?, ?, ?)
+      AND (? IS NULL OR strength <= ?)
+      AND (? IS NULL OR (strength, to_id) > (?, ?))
+      AND (? IS NULL OR EXISTS (SELECT 1 FROM json_each(rating.groups) WHERE value = ?))
+    ORDER BY strength, to_id
+    LIMIT ?
+"""
+_VISIBILITY: Final = {v.value: v for v in Visibility}
+_SELECT_CHECKPOINT: Final = "SELECT batch FROM load_checkpoint WHERE key = ?"
+_SAVE_CHECKPOINT: Final = """
+    INSERT INTO load_checkpoint (key, batch, updated_at) VALUES (?, ?, ?)
+    ON CONFLICT (key) DO UPDATE SET batch = excluded.batch, updated_at = excluded.updated_at
 """
 
 
@@ -135,18 +169,19 @@ def _person_row(person: Person) -> tuple[Any, ...]:
     )
 
 
-def _rating_row(rating: Rating) -> tuple[Any, ...]:
+def _draft_row(draft: RatingDraft, now: str) -> tuple[Any, ...]:
+    """The row of a rating written at `now` (created_at stays as stored on a replace)."""
     return (
-        rating.from_id,
-        rating.to_id,
-        rating.strength,
-        json.dumps(list(rating.groups), ensure_ascii=False),
-        rating.context,
-        rating.visibility.value,
-        _iso_date(rating.since),
-        _iso_date(rating.last_interaction),
-        _iso_datetime(rating.created_at),
-        _iso_datetime(rating.updated_at),
+        draft.from_id,
+        draft.to_id,
+        draft.strength,
+        json.dumps(list(draft.groups), ensure_ascii=False),
+        draft.context,
+        draft.visibility.value,
+        _iso_date(draft.since),
+        _iso_date(draft.last_interaction),
+        now,
+        now,
     )
 
 
@@ -157,16 +192,19 @@ class _RatingReader:
     def __init__(self) -> None:
         self._groups: dict[str, tuple[str, ...]] = {}
 
+    def groups(self, text: str) -> tuple[str, ...]:
+        labels = self._groups.get(text)
+        if labels is None:
+            labels = self._groups.setdefault(text, tuple(json.loads(text)))
+        return labels
+
     def __call__(self, row: sqlite3.Row | tuple[Any, ...]) -> Rating:
         (from_id, to_id, strength, groups, context, visibility, since, last, created, updated) = row
-        labels = self._groups.get(groups)
-        if labels is None:
-            labels = self._groups.setdefault(groups, tuple(json.loads(groups)))
         return Rating(
             from_id=from_id,
             to_id=to_id,
             strength=strength,
-            groups=labels,
+            groups=self.groups(groups),
             context=context,
             visibility=Visibility(visibility),
             since=_date(since),
@@ -189,7 +227,8 @@ class EmbeddedStore:
         self._busy_timeout = busy_timeout
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
-        self._graph = nx.DiGraph()
+        self._read = _RatingReader()
+        self._graph = self._new_graph()
         # (name, id) of every person, sorted by code point: `people` pages walk it in order.
         self._by_name: list[tuple[str, str]] = []
 
@@ -271,18 +310,36 @@ class EmbeddedStore:
             # PRAGMA takes no parameters; SCHEMA_VERSION is our own integer.
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
 
+    def _new_graph(self) -> pathsearch.RatingGraph:
+        graph = pathsearch.RatingGraph()
+        graph.labels = self._labels
+        return graph
+
     def _load(self, conn: sqlite3.Connection) -> None:
-        graph = nx.DiGraph()
-        for row in conn.execute(_SELECT_PEOPLE):
-            person = Person(row[0], row[1], row[3], row[4], row[5], row[6])
-            graph.add_node(person.id, person=person, name_key=row[2])
-        read = _RatingReader()
-        graph.add_edges_from(
-            (rating.from_id, rating.to_id, {"rating": rating})
-            for rating in map(read, conn.execute(_SELECT_RATINGS))
-        )
-        self._graph = graph
-        self._by_name = sorted((p.name, p.id) for p in self._people())
+        # Millions of ratings allocate no object each, but the collector would still walk the
+        # growing adjacency dicts again and again; off while loading, then frozen: the loaded
+        # graph is never garbage, so later collections need not look at it.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            graph = self._new_graph()
+            for row in conn.execute(_SELECT_PEOPLE):
+                person = Person(row[0], row[1], row[3], row[4], row[5], row[6])
+                graph.add_node(person.id, person=person, name_key=row[2])
+            # Each rating row brings new id strings; the graph keeps the node's own.
+            canonical = {person_id: person_id for person_id in graph}
+            graph.add_ratings(
+                (canonical[from_id], canonical[to_id], strength, _VISIBILITY[visibility])
+                for from_id, to_id, strength, visibility in conn.execute(_SELECT_TIES)
+            )
+            del canonical
+            self._graph = graph
+            self._by_name = sorted((p.name, p.id) for p in self._people())
+        finally:
+            if collecting:
+                gc.enable()
+        gc.collect()
+        gc.freeze()
 
     async def close(self) -> None:
         await self._run(self._close, needs_open=False)
@@ -291,7 +348,7 @@ class EmbeddedStore:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        self._graph = nx.DiGraph()
+        self._graph = self._new_graph()
         self._by_name = []
 
     async def ping(self) -> None:
@@ -307,15 +364,55 @@ class EmbeddedStore:
         attrs = self._graph.nodes.get(person_id)
         return None if attrs is None else attrs["person"]
 
+    def _canonical(self, person_id: str) -> str:
+        """The id object the graph holds for this person (one string per person in memory)."""
+        person: Person = self._graph.nodes[person_id]["person"]
+        return person.id
+
     def _rating(self, from_id: str, to_id: str) -> Rating | None:
-        data = self._graph.get_edge_data(from_id, to_id)
-        return None if data is None else data["rating"]
+        row = self._connection().execute(_SELECT_RATING, (from_id, to_id)).fetchone()
+        return None if row is None else self._read(row)
+
+    def _labels(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, ...]]:
+        """Groups of the ratings (rater, rated): read only for the steps of returned paths."""
+        conn, labels = self._connection(), {}
+        for pair in dict.fromkeys(pairs):
+            row = conn.execute(_SELECT_GROUPS, pair).fetchone()
+            if row is not None:
+                labels[pair] = self._read.groups(row[0])
+        return labels
+
+    def _rated(self, rater: str, rated: str | None) -> bool:
+        return (
+            rated is not None
+            and rater in self._graph
+            and self._graph.rating(rater, rated) is not None
+        )
 
     def _sees(self, viewer: Viewer, rating: Rating) -> bool:
-        rated_viewer = viewer.person_id is not None and self._graph.has_edge(
-            rating.from_id, viewer.person_id
-        )
+        rated_viewer = self._rated(rating.from_id, viewer.person_id)
         return can_see(viewer, rating.from_id, rating.visibility, rater_rated_viewer=rated_viewer)
+
+    def _remember_people(self, people: Iterable[Person]) -> None:
+        """Committed people into the graph and the name order (call after COMMIT)."""
+        replaced: list[tuple[Person | None, Person]] = []
+        for person in people:
+            old = self._person(person.id)
+            if old is None:
+                self._graph.add_node(person.id, person=person, name_key=name_key(person.name))
+            else:
+                # Keep the id object the adjacency already holds.
+                person = dataclasses.replace(person, id=old.id)
+                self._graph.nodes[old.id].update(person=person, name_key=name_key(person.name))
+            replaced.append((old, person))
+        if len(replaced) < 64:
+            for old, person in replaced:
+                self._index_name(old, person)
+            return
+        # A bulk load adds thousands at once: one sort instead of an insertion each.
+        gone = {(old.name, old.id) for old, _ in replaced if old is not None}
+        kept = (key for key in self._by_name if key not in gone) if gone else self._by_name
+        self._by_name = sorted(itertools.chain(kept, ((p.name, p.id) for _, p in replaced)))
 
     def _index_name(self, old: Person | None, new: Person | None) -> None:
         if old is not None:
@@ -335,9 +432,7 @@ class EmbeddedStore:
             people = [stored[patch.id] for patch in patches]
             with self._transaction() as conn:
                 conn.executemany(_UPSERT_PERSON, map(_person_row, stored.values()))
-            for person in stored.values():
-                self._index_name(self._person(person.id), person)
-                self._graph.add_node(person.id, person=person, name_key=name_key(person.name))
+            self._remember_people(stored.values())
             return people
 
         return await self._run(work)
@@ -395,29 +490,38 @@ class EmbeddedStore:
     # --- ratings ----------------------------------------------------------------------------
     async def put_ratings(self, drafts: Sequence[RatingDraft], now: datetime) -> list[Rating]:
         def work() -> list[Rating]:
-            ratings = self._stamped(drafts, now)
+            self._check_people(drafts, set(), index=len(drafts) > 1)
+            stamp = _iso_datetime(now)
+            ratings: list[Rating] = []
             with self._transaction() as conn:
-                conn.executemany(_UPSERT_RATING, map(_rating_row, ratings))
-            self._graph.add_edges_from((r.from_id, r.to_id, {"rating": r}) for r in ratings)
+                for draft in drafts:
+                    (created,) = conn.execute(
+                        _UPSERT_RATING_RETURNING, _draft_row(draft, stamp)
+                    ).fetchone()
+                    ratings.append(
+                        draft.stamped(created_at=datetime.fromisoformat(created), updated_at=now)
+                    )
+            self._remember(drafts)
             return ratings
 
         return await self._run(work)
 
-    def _stamped(self, drafts: Sequence[RatingDraft], now: datetime) -> list[Rating]:
-        """The ratings as they will be stored; NotFound for the first missing person."""
-        batch = len(drafts) > 1
-        ratings: list[Rating] = []
-        created: dict[tuple[str, str], datetime] = {}
-        for index, draft in enumerate(drafts):
+    def _check_people(
+        self, drafts: Sequence[RatingDraft], also: set[str] | dict[str, Any], *, index: bool
+    ) -> None:
+        """NotFound for the first rating naming someone neither stored nor in `also`."""
+        graph = self._graph
+        for at, draft in enumerate(drafts):
             for field, person_id in (("from", draft.from_id), ("to", draft.to_id)):
-                if person_id not in self._graph:
-                    raise NotFound(field, person_id, index if batch else None)
-            pair = (draft.from_id, draft.to_id)
-            existing = self._rating(*pair)
-            if pair not in created:
-                created[pair] = existing.created_at if existing is not None else now
-            ratings.append(draft.stamped(created_at=created[pair], updated_at=now))
-        return ratings
+                if person_id not in graph and person_id not in also:
+                    raise NotFound(field, person_id, at if index else None)
+
+    def _remember(self, drafts: Iterable[RatingDraft]) -> None:
+        """Committed ratings into the graph (call after COMMIT)."""
+        canonical = self._canonical
+        self._graph.add_ratings(
+            (canonical(d.from_id), canonical(d.to_id), d.strength, d.visibility) for d in drafts
+        )
 
     async def get_rating(self, from_id: str, to_id: str, viewer: Viewer) -> Rating | None:
         def work() -> Rating | None:
@@ -435,24 +539,30 @@ class EmbeddedStore:
         max_strength: int | None,
         group: str | None,
     ) -> list[Rating]:
-        def keep(rating: Rating) -> bool:
-            if max_strength is not None and rating.strength > max_strength:
-                return False
-            if group is not None and group not in rating.groups:
-                return False
-            if after is not None and (rating.strength, rating.to_id) <= (
-                after.strength,
-                after.to_id,
-            ):
-                return False
-            return self._sees(viewer, rating)
-
         def work() -> list[Rating]:
-            if from_id not in self._graph:
-                return []
-            given = (data["rating"] for data in self._graph.succ[from_id].values())
-            kept = sorted(filter(keep, given), key=lambda r: (r.strength, r.to_id))
-            return kept[:limit]
+            # Every rating here has the same rater, so what the viewer sees is one test per
+            # visibility, done before the query.
+            rated_viewer = self._rated(from_id, viewer.person_id)
+            seen: list[str | None] = [
+                v.value
+                for v in Visibility
+                if can_see(viewer, from_id, v, rater_rated_viewer=rated_viewer)
+            ]
+            seen += [None] * (len(Visibility) - len(seen))
+            params = (
+                from_id,
+                *seen,
+                max_strength,
+                max_strength,
+                None if after is None else after.strength,
+                None if after is None else after.strength,
+                None if after is None else after.to_id,
+                group,
+                group,
+                limit,
+            )
+            rows = self._connection().execute(_RATINGS_BY, params)
+            return [self._read(row) for row in rows]
 
         return await self._run(work)
 
@@ -462,9 +572,37 @@ class EmbeddedStore:
                 removed = conn.execute(
                     "DELETE FROM rating WHERE from_id = ? AND to_id = ?", (from_id, to_id)
                 ).rowcount
-            if self._graph.has_edge(from_id, to_id):
-                self._graph.remove_edge(from_id, to_id)
+            if from_id in self._graph:
+                self._graph.remove_rating(from_id, to_id)
             return removed > 0
+
+        return await self._run(work)
+
+    # --- bulk load --------------------------------------------------------------------------
+    async def load_batch(self, batch: LoadBatch) -> bool:
+        def work() -> bool:
+            stored: dict[str, Person] = {}
+            for patch in batch.people:
+                stored[patch.id] = patch.apply(stored.get(patch.id) or self._person(patch.id))
+            self._check_people(batch.ratings, stored, index=True)
+            stamp = _iso_datetime(batch.now)
+            with self._transaction() as conn:
+                done = conn.execute(_SELECT_CHECKPOINT, (batch.key,)).fetchone()
+                if done is not None and done[0] >= batch.number:
+                    return False
+                conn.executemany(_UPSERT_PERSON, map(_person_row, stored.values()))
+                conn.executemany(_UPSERT_RATING, (_draft_row(d, stamp) for d in batch.ratings))
+                conn.execute(_SAVE_CHECKPOINT, (batch.key, batch.number, stamp))
+            self._remember_people(stored.values())
+            self._remember(batch.ratings)
+            return True
+
+        return await self._run(work)
+
+    async def load_checkpoint(self, key: str) -> int | None:
+        def work() -> int | None:
+            row = self._connection().execute(_SELECT_CHECKPOINT, (key,)).fetchone()
+            return None if row is None else int(row[0])
 
         return await self._run(work)
 
