@@ -9,6 +9,9 @@ whose ``sub`` names no stored person is valid: a new user creates itself with `u
 from __future__ import annotations
 
 import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,7 +93,8 @@ def _decode(token: str, settings: Settings) -> dict[str, Any]:
     raise Unauthenticated("invalid token: the signature does not match") from error
 
 
-def viewer_from_token(token: str, settings: Settings) -> Viewer:
+def _verify(token: str, settings: Settings) -> tuple[Viewer, float]:
+    """The viewer a token names and its expiry (seconds since the epoch)."""
     claims = _decode(token, settings)
     sub = claims["sub"]
     try:
@@ -101,7 +105,21 @@ def viewer_from_token(token: str, settings: Settings) -> Viewer:
         role = Role(claims.get("role"))
     except ValueError as e:
         raise Unauthenticated("invalid token: the role claim must be 'user' or 'admin'") from e
-    return Viewer(person_id=person_id, role=role)
+    return Viewer(person_id=person_id, role=role), float(claims["exp"])
+
+
+def viewer_from_token(token: str, settings: Settings) -> Viewer:
+    viewer, _ = _verify(token, settings)
+    return viewer
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthenticated("authentication required: send Authorization: Bearer <JWT>")
+    match = _BEARER.fullmatch(authorization.strip())
+    if match is None:
+        raise Unauthenticated("the Authorization header must be 'Bearer <JWT>'")
+    return match[1]
 
 
 def authenticate(authorization: str | None, settings: Settings) -> Viewer:
@@ -111,14 +129,48 @@ def authenticate(authorization: str | None, settings: Settings) -> Viewer:
     verify, gives the dev viewer (an admin without identity).
     Raises `Unauthenticated` outside dev mode when the header is missing or invalid.
     """
-    try:
-        if not authorization:
-            raise Unauthenticated("authentication required: send Authorization: Bearer <JWT>")
-        match = _BEARER.fullmatch(authorization.strip())
-        if match is None:
-            raise Unauthenticated("the Authorization header must be 'Bearer <JWT>'")
-        return viewer_from_token(match[1], settings)
-    except Unauthenticated:
-        if settings.dev:
-            return Viewer.dev()
-        raise
+    return Authenticator(settings, maxsize=0)(authorization)
+
+
+class Authenticator:
+    """`authenticate`, remembering the tokens it verified.
+
+    A client sends the same token with every request, and verifying it (base64, JSON, HMAC,
+    claims) is a good part of a small request's cost. A verified token maps to its viewer
+    until its ``exp`` (without the leeway: past ``exp`` it is verified afresh, which applies
+    the leeway exactly as before), in an LRU of at most `maxsize` tokens. Tokens that fail are
+    not kept: they fail again the same way. The settings, hence the secrets, are fixed for the
+    life of an `Authenticator`.
+    """
+
+    def __init__(
+        self, settings: Settings, maxsize: int = 4096, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.settings = settings
+        self.maxsize = maxsize
+        self._clock = clock
+        self._verified: OrderedDict[str, tuple[Viewer, float]] = OrderedDict()
+
+    def _viewer(self, token: str) -> Viewer:
+        known = self._verified.get(token)
+        if known is not None:
+            viewer, expires = known
+            if self._clock() < expires:
+                self._verified.move_to_end(token)
+                return viewer
+            del self._verified[token]
+        viewer, expires = _verify(token, self.settings)
+        if self.maxsize > 0:
+            self._verified[token] = (viewer, expires)
+            if len(self._verified) > self.maxsize:
+                self._verified.popitem(last=False)
+        return viewer
+
+    def __call__(self, authorization: str | None) -> Viewer:
+        """The viewer of a request, as `authenticate` says."""
+        try:
+            return self._viewer(_bearer(authorization))
+        except Unauthenticated:
+            if self.settings.dev:
+                return Viewer.dev()
+            raise

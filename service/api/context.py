@@ -14,7 +14,7 @@ from fastapi import Request
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from service.api.auth import authenticate
+from service.api.auth import Authenticator
 from service.domain import Person, Viewer
 from service.errors import StoreUnavailable, TiegraphError
 from service.scoring import ScoringTable
@@ -74,12 +74,14 @@ def request_id_of(request: Request) -> str:
 
 
 def context_getter(services: AppServices) -> Callable[[Request], Awaitable[RequestContext]]:
+    authenticate = Authenticator(services.settings)
+
     async def get_context(request: Request) -> RequestContext:
         viewer: Viewer | None = None
         store: Store | None = None
         failure: TiegraphError | None = None
         try:
-            viewer = authenticate(request.headers.get("authorization"), services.settings)
+            viewer = authenticate(request.headers.get("authorization"))
             store = await services.store.get()
         except TiegraphError as e:
             failure = e

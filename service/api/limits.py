@@ -8,6 +8,7 @@ Every limit reports `QUERY_TOO_COMPLEX`. Depth is counted as strawberry's QueryD
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -96,6 +97,8 @@ def _operations(document: DocumentNode) -> Iterator[OperationDefinitionNode]:
     return (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
 
 
+# Cached: one rule class per limit, so validation results can be cached per document.
+@functools.cache
 def depth_rule(max_depth: int) -> type[ValidationRule]:
     class MaxDepth(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
@@ -117,6 +120,7 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
     return MaxDepth
 
 
+@functools.cache
 def alias_rule(max_aliases: int) -> type[ValidationRule]:
     class MaxAliases(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection
 from strawberry.types import ExecutionContext
 
+from service.api.document_cache import CachedDocuments, DocumentLru
 from service.api.errors import ErrorCodes
 from service.api.limits import ShapeLimits, TokenLimit
 from service.api.resolvers import Mutation, Query
@@ -29,8 +30,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # to print or test the schema).
     settings = settings or Settings.model_construct()
     limits = settings
+    documents = DocumentLru()
     # Factories, not instances: strawberry builds fresh extensions for every request.
     extensions: list[Any] = [
+        lambda: CachedDocuments(documents),
         lambda: TokenLimit(limits.max_tokens),
         lambda: ShapeLimits(max_depth=limits.max_depth, max_aliases=limits.max_aliases),
         ErrorCodes,

@@ -11,8 +11,10 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
+from service.api.auth import Authenticator, mint_token
 from service.app import create_app
-from service.domain import Role
+from service.domain import Role, Viewer
+from service.errors import Unauthenticated
 from tests.support.api import (
     OTHER_SECRET,
     SECRET,
@@ -193,3 +195,51 @@ def test_server_refuses_to_start_without_a_secret_unless_dev(tmp_path: Path) -> 
     with pytest.raises(ValidationError, match="TIEGRAPH_JWT_SECRET"):
         settings_for(tmp_path / "data", jwt_secret=None)
     create_app(settings_for(tmp_path / "data", jwt_secret=None, dev=True))
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_verified_token_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_for(Path("unused"))
+    issued = datetime.now(UTC)
+    token = mint_token(settings, sub="alice", role=Role.USER, ttl=timedelta(minutes=5), now=issued)
+    clock = Clock(issued.timestamp())
+    authenticate = Authenticator(settings, clock=clock)
+    assert authenticate(f"Bearer {token}") == Viewer("alice", Role.USER)
+
+    def no_decoding(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("decoded again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(jwt, "decode", no_decoding)
+        assert authenticate(f"bearer  {token}") == Viewer("alice", Role.USER)
+    # Past exp the token is verified afresh (jwt.decode applies the leeway, with its own clock).
+    clock.now = (issued + timedelta(minutes=5)).timestamp()
+
+    def expired(*args: Any, **kwargs: Any) -> Any:
+        raise jwt.ExpiredSignatureError("Signature has expired")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(jwt, "decode", expired)
+        with pytest.raises(Unauthenticated, match="expired"):
+            authenticate(f"Bearer {token}")
+
+
+def test_tokens_that_fail_are_not_remembered_and_the_cache_is_bounded() -> None:
+    settings = settings_for(Path("unused"))
+    authenticate = Authenticator(settings, maxsize=2)
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            authenticate("Bearer not.a.token")
+    for sub in ("a", "b", "c"):
+        token = mint_token(settings, sub=sub, role=Role.USER, ttl=timedelta(minutes=5))
+        assert authenticate(f"Bearer {token}").person_id == sub
+    assert len(authenticate._verified) == 2
+    dev = Authenticator(settings_for(Path("unused"), dev=True))
+    assert dev("Bearer not.a.token") == Viewer.dev()
