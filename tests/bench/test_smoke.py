@@ -1,0 +1,178 @@
+"""Smoke test of the scale benchmark's pieces on a tiny network (no timing assertions).
+
+The generator is deterministic and writes the format `tiegraph load` reads; the strata the
+runner measures exist; and on each store the service's answers for sampled pairs of every
+stratum equal the brute force of tests/conformance/reference.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.generate import generate, meta_path
+from bench.network import (
+    STRATA,
+    Network,
+    Pair,
+    brute_force,
+    pick_pairs,
+    read_network,
+    same_answer,
+)
+from bench.scale import load_file
+from service import introductions
+from service.domain import Role, Viewer
+from service.scoring import ScoringTable
+from service.store.base import Store
+
+PEOPLE = 300
+KINDS = ("introducers", "warmPaths 3", "warmPaths 4")
+LABELS = {
+    "Friends",
+    "Former colleagues",
+    "Recruiters",
+    "Vendors",
+    "Met once at a conference",
+    "Never met",
+}
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def tiny(out: Path, seed: int = 3) -> dict[str, Any]:
+    return generate(out, seed=seed, people=PEOPLE, ratings_per_person=8, hubs=2, closed_groups=1)
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("bench") / "tiny.jsonl"
+    return out, tiny(out)
+
+
+@pytest.fixture(scope="module")
+def net(network: tuple[Path, dict[str, Any]]) -> Network:
+    return read_network(network[0], keep_ratings=True)
+
+
+@pytest.fixture(scope="module")
+def pairs(net: Network, network: tuple[Path, dict[str, Any]]) -> dict[str, list[Pair]]:
+    return pick_pairs(net, network[1], 3, seed=5)
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    tiny(a)
+    tiny(b)
+    tiny(c, seed=4)
+    assert a.read_bytes() == b.read_bytes()
+    assert meta_path(a).read_bytes() == meta_path(b).read_bytes()
+    assert a.read_bytes() != c.read_bytes()
+
+
+def valid_id(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and 1 <= len(value) <= 200
+        and not CONTROL.search(value)
+        and value == value.strip()
+    )
+
+
+def test_the_file_is_what_tiegraph_load_reads(network: tuple[Path, dict[str, Any]]) -> None:
+    path, meta = network
+    people: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    ratings_started = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["kind"] == "person":
+            assert not ratings_started, "every person comes before any rating"
+            assert valid_id(record["id"]) and record["id"] not in people
+            assert isinstance(record["name"], str) and record["name"]
+            assert set(record) <= {"kind", "id", "name", "headline", "company", "location"}
+            people.add(record["id"])
+            continue
+        ratings_started = True
+        assert record["kind"] == "rating"
+        source, target = record["from"], record["to"]
+        assert source in people and target in people
+        assert source != target
+        assert (source, target) not in pairs
+        pairs.add((source, target))
+        assert record["strength"] in (1, 2, 3, 4, 5)
+        assert set(record) <= {
+            "kind",
+            *("from", "to", "strength", "groups", "visibility"),
+            *("context", "since", "lastInteraction"),
+        }
+        assert record.get("visibility", "CONNECTIONS") in ("PUBLIC", "CONNECTIONS", "PRIVATE")
+        assert set(record.get("groups", [])) <= LABELS
+        for key in ("since", "lastInteraction"):
+            if key in record:
+                date.fromisoformat(record[key])
+    assert len(people) == meta["people"] == PEOPLE
+    assert len(pairs) == meta["ratings"]
+    # Reciprocated ties are the rule, one-sided ones the exception.
+    both = sum((b, a) in pairs for a, b in pairs)
+    assert 0.6 * len(pairs) < both < len(pairs)
+
+
+def test_hubs_and_closed_groups(network: tuple[Path, dict[str, Any]], net: Network) -> None:
+    _, meta = network
+    assert len(meta["hubs"]) == 2
+    typical = sorted(net.degree(p) for p in net.ids)[len(net.ids) // 2]
+    assert all(net.degree(h) > 3 * typical for h in meta["hubs"])
+    [group] = meta["closed_groups"]
+    assert len(group) == 6
+    members = set(group)
+    for person in group:
+        assert {net.ids[i] for i in net.neighbours[net.index[person]]} == members - {person}
+
+
+def test_every_stratum_has_pairs(pairs: dict[str, list[Pair]]) -> None:
+    for stratum in STRATA:
+        assert pairs[stratum], stratum
+    for stratum, hops in (("distance 2", 2), ("distance 3", 3), ("distance 4", 4)):
+        assert all(p.distance == hops for p in pairs[stratum])
+
+
+async def answer(store: Store, kind: str, pair: Pair) -> tuple[tuple[tuple[str, ...], float], ...]:
+    viewer, table = Viewer("admin", Role.ADMIN), ScoringTable.default()
+    if kind == "introducers":
+        found = await introductions.introducers(
+            store, viewer, table, from_id=pair.source, target=pair.target, first=10
+        )
+        return tuple(((pair.source, i.person_id, pair.target), i.score) for i in found)
+    paths = await introductions.warm_paths(
+        store, viewer, table, from_id=pair.source, target=pair.target, max_hops=int(kind[-1]),
+        first=10,
+    )  # fmt: skip
+    return tuple((p.people, p.score) for p in paths)
+
+
+async def test_answers_equal_the_brute_force(
+    store: Store,
+    network: tuple[Path, dict[str, Any]],
+    net: Network,
+    pairs: dict[str, list[Pair]],
+) -> None:
+    await load_file(store, network[0])
+    wrong: list[str] = []
+    checked = {stratum: 0 for stratum in STRATA}
+    for stratum in STRATA:
+        for pair in pairs[stratum]:
+            for kind in KINDS:
+                expected = brute_force(net, pair, kind)
+                if expected is None:
+                    continue  # too many sequences for the brute force
+                checked[stratum] += 1
+                got = await answer(store, kind, pair)
+                if not same_answer(got, expected):
+                    wrong.append(f"{kind} {pair}: {got} != {expected}")
+    assert not wrong, "\n".join(wrong[:5])
+    assert all(checked.values()), checked
