@@ -53,6 +53,7 @@ FORMAT_VERSION = 1
 CLOSED_GROUP_SIZE = 6
 ONE_SIDED = 0.15
 CROSS_FRACTION = 0.10
+DUPLICATE_SLACK = 1.07
 HUB_FRACTION = 0.0005
 HUB_MAX_RATINGS = 30_000
 # Ratings per undirected tie: 15% one-sided, 85% rated both ways.
@@ -399,7 +400,8 @@ def _community_ties(
     adjacency: dict[int, list[int]] = {m: [] for m in members}
     seen: set[tuple[int, int]] = set()
     for m in members:
-        want = min(size - 1, round(degree_of(plan, m) * (1 - CROSS_FRACTION) / 2))
+        # A few picks repeat a tie already made; DUPLICATE_SLACK makes up for them.
+        want = min(size - 1, round(degree_of(plan, m) * (1 - CROSS_FRACTION) / 2 * DUPLICATE_SLACK))
         for _ in range(want):
             o = members.start + rng.randrange(size)
             if o == m:
@@ -498,6 +500,8 @@ def meta_for(plan: Plan, stats: Stats, tier: str | None) -> dict[str, Any]:
         "ratings_by_strength": {str(s): stats.by_strength[s] for s in range(1, 6)},
         "communities": len(plan.starts) - len(plan.closed),
         "hubs": [plan.pid(h) for h in plan.hubs],
+        # Undirected weak ties each hub was given on top of its community's (each one or two
+        # ratings); the hub's total ratings are about twice this.
         "hub_ties": {plan.pid(h): n for h, n in zip(plan.hubs, plan.hub_ties, strict=True)},
         "closed_groups": [[plan.pid(i) for i in plan.members(c)] for c in sorted(plan.closed)],
     }
