@@ -19,8 +19,8 @@ contract orders by code point, and the sort keys make the two agree.
 Visibility (`service.access.can_see`) is a predicate inside each statement, over
 ``$viewerId`` and ``$isAdmin`` and the viewer's node ``me`` (null when the viewer has none).
 
-A relationship type cannot be a planned parameter, so the statements that expand ties up to a
-strength are generated here, once, for each strength 1..5 (`steps_query`).
+A relationship type cannot be a planned parameter, so the statements that expand ties of some
+strengths are generated here, once, for each range of strengths (`layer_query`).
 """
 
 from __future__ import annotations
@@ -92,66 +92,89 @@ def _visible_between(rel: str, x: str, y: str) -> str:
 # --- paths: one layer of the meet-in-the-middle search -------------------------------------
 #
 # `service.store.neo4j_paths` drives the search from both ends and asks for one layer at a
-# time: every step from the frontier people outward (FORWARD: the step frontier -> v) or
-# inward (BACKWARD: the step v -> frontier), of strength up to a cap. The traversal rule: the
-# step u -> v uses u's own rating of v when the viewer sees it; v's rating of u only when u
-# has no visible rating of v at all (a visible rating too weak for the cap still blocks it).
-# `$only` (optional) keeps the steps whose far end is one of those ids: the last layer, where
-# the two halves meet, returns just the joining steps.
+# time: every step from the frontier people outward (the step near -> far) or inward (the step
+# far -> near), of strength `weakest`..`strongest`. The traversal rule: the step u -> v uses
+# u's own rating of v when the viewer sees it; v's rating of u only when u has no visible
+# rating of v at all (a visible rating too weak for the layer still blocks it).
+#
+# A layer is one record of lists: the driver spends far more on each record than on each value
+# (1,380 steps: 110 ms as records, 10 ms as one list).
+#
+# People are named by elementId inside a search (`$frontier`, `$only`): a seek by elementId
+# reads no index, and comparing elementIds reads no property. `$only` (optional) keeps the
+# steps whose far end is one of those: the last layer, where the two halves meet, returns
+# just the joining steps. Whether the viewer sees the frontier person's own ratings is worked
+# out once per person, not once per rating.
 
 
-def _layer(strength: int, inward: bool) -> str:
-    types = ratings_up_to(strength)
-    # u's own rating of v is (u)-[r]->(v); for a step v -> w toward the frontier w it is
-    # (v)-[r]->(w). `near` is the frontier person, `far` the one the step adds.
-    own, other = (
-        ("(far)-[r:{t}]->(near)", "(near)-[r:{t}]->(far)")
-        if inward
-        else (
-            "(near)-[r:{t}]->(far)",
-            "(far)-[r:{t}]->(near)",
-        )
+def _layer(strongest: int, weakest: int, inward: bool) -> str:
+    types = "|".join(rating_type(s) for s in range(strongest, weakest + 1))
+    own, other = ("(near)-[r:{t}]->(far)", "(far)-[r:{t}]->(near)")
+    if inward:
+        own, other = ("(far)-[r:{t}]->(near)", "(near)-[r:{t}]->(far)")
+    # `own` is rated by the step's first person: near for an outward step, far for an inward
+    # one. Whether the viewer sees near's ratings is the same for all of near's rows.
+    sees_near = (
+        "(nearAll OR {r}.visibility = 'PUBLIC' OR (nearKnows AND {r}.visibility = 'CONNECTIONS'))"
     )
-    step_from, step_to = ("far", "near") if inward else ("near", "far")
-    only = "($only IS NULL OR far.id IN $only)"
+    if inward:
+        own_visible, other_visible = _visible("r", "far"), sees_near.format(r="r")
+        blocker = f"(far)-[mine:{ANY_RATING}]->(near) WHERE {_visible('mine', 'far')}"
+    else:
+        own_visible, other_visible = sees_near.format(r="r"), _visible("r", "far")
+        blocker = f"(near)-[mine:{ANY_RATING}]->(far) WHERE {sees_near.format(r='mine')}"
+    only = "($only IS NULL OR elementId(far) IN $only)"
     return f"""
 {_ME}
-UNWIND $frontier AS frontierId
-MATCH (near:Person {{id: frontierId}})
-CALL (near, me) {{
+UNWIND $frontier AS nearKey
+MATCH (near:Person) WHERE elementId(near) = nearKey
+WITH near, nearKey, me, $isAdmin OR near.id = $viewerId AS nearAll,
+     me IS NOT NULL AND EXISTS {{ (near)-[:{ANY_RATING}]->(me) }} AS nearKnows
+CALL (near, me, nearAll, nearKnows) {{
   MATCH {own.format(t=types)}
-  WHERE {only} AND {_visible("r", step_from)}
-  RETURN far, r
+  WHERE {only} AND {own_visible}
+  RETURN far, r, true AS own
   UNION ALL
   MATCH {other.format(t=types)}
-  WHERE {only} AND {_visible("r", step_to)}
-    AND NOT EXISTS {{ MATCH ({step_from})-[mine:{ANY_RATING}]->({step_to})
-                     WHERE {_visible("mine", step_from)} }}
-  RETURN far, r
+  WHERE {only} AND {other_visible}
+    AND NOT EXISTS {{ MATCH {blocker} }}
+  RETURN far, r, false AS own
 }}
-RETURN {step_from}.id AS fromId, {step_to}.id AS toId, r.strength AS strength,
-       startNode(r).id AS ratedBy, coalesce(r.groups, []) AS groups"""
+RETURN collect([nearKey, elementId(far), far.id, r.strength, own]) AS steps"""
 
 
-FORWARD_LAYER: Final[dict[int, str]] = {s: _layer(s, inward=False) for s in STRENGTHS}
-BACKWARD_LAYER: Final[dict[int, str]] = {s: _layer(s, inward=True) for s in STRENGTHS}
+LAYERS: Final[dict[tuple[int, int, bool], str]] = {
+    (strongest, weakest, inward): _layer(strongest, weakest, inward)
+    for strongest in STRENGTHS
+    for weakest in STRENGTHS
+    if strongest <= weakest
+    for inward in (False, True)
+}
 
 
-def layer_query(strength: int, *, inward: bool) -> str:
-    """The statement for one search layer with steps of strength 1..`strength`."""
-    if strength not in STRENGTHS:
-        raise ValueError(f"strength must be 1..5, got {strength}")
-    return (BACKWARD_LAYER if inward else FORWARD_LAYER)[strength]
+def layer_query(strongest: int, weakest: int, *, inward: bool) -> str:
+    """The statement for one search layer with steps of strength `strongest`..`weakest`."""
+    key = (strongest, weakest, inward)
+    if key not in LAYERS:
+        raise ValueError(f"need 1 <= strongest <= weakest <= 5, got {strongest}, {weakest}")
+    return LAYERS[key]
 
 
-# Both ends of a path question exist, and how many ties each has: the search starts from the
-# end with fewer. COUNT of a bare pattern reads the degree, not the relationships.
+# Both ends of a path question, their elementIds, and how many ties each has: the search
+# starts from the end with fewer. COUNT of a bare pattern reads the degree, not the ties.
 PATH_ENDS: Final = f"""
 OPTIONAL MATCH (s:Person {{id: $source}})
 OPTIONAL MATCH (t:Person {{id: $target}})
-RETURN s IS NOT NULL AND t IS NOT NULL AS exist,
+RETURN elementId(s) AS sourceKey, elementId(t) AS targetKey,
        CASE WHEN s IS NULL THEN 0 ELSE COUNT {{ (s)-[:{ANY_RATING}]-() }} END AS sourceDegree,
        CASE WHEN t IS NULL THEN 0 ELSE COUNT {{ (t)-[:{ANY_RATING}]-() }} END AS targetDegree"""
+
+# The groups of the ratings the steps of the returned paths used: a layer does not carry
+# them, since almost every step it reads is dropped.
+STEP_GROUPS: Final = f"""
+UNWIND $pairs AS pair
+MATCH (x:Person {{id: pair[0]}})-[r:{ANY_RATING}]->(y:Person {{id: pair[1]}})
+RETURN x.id AS raterId, y.id AS ratedId, coalesce(r.groups, []) AS groups"""
 
 MUTUAL_CONNECTIONS: Final = f"""
 MATCH (a:Person {{id: $a}}), (b:Person {{id: $b}})
@@ -182,7 +205,7 @@ UNWIND $rows AS row
 MERGE (p:Person {{id: row.id}})
 ON CREATE SET p.idSort = row.idSort
 SET p += row.props
-RETURN p {_PERSON} AS person"""
+RETURN collect(p {_PERSON}) AS people"""
 
 PERSON_DELETE: Final = """
 OPTIONAL MATCH (p:Person {id: $id})
@@ -215,28 +238,39 @@ LIMIT $limit"""
 
 # --- ratings ------------------------------------------------------------------------------
 
-# A new strength is a new relationship type: the old relationship goes and its createdAt moves
-# to the new one. Rows are unique by (fromId, toId) (the store keeps the last of duplicates):
-# two rows of one pair in one statement could both miss each other's relationship.
-RATINGS_PUT: Final = f"""
+# A new strength is a new relationship type, so replacing a rating is two statements in one
+# transaction: RATINGS_RETYPE removes the relationships whose type is no longer right and
+# returns their createdAt, which RATINGS_PUT gives the new one. (One statement doing both
+# needs Eager barriers between its reads and writes and ran four times slower.) Rows are
+# unique by (fromId, toId): the store keeps the last of duplicates.
+RATINGS_RETYPE: Final = f"""
 UNWIND $rows AS row
-MATCH (x:Person {{id: row.fromId}})
-MATCH (y:Person {{id: row.toId}})
-OPTIONAL MATCH (x)-[old:{ANY_RATING}]->(y)
+MATCH (x:Person {{id: row.fromId}})-[old:{ANY_RATING}]->(y:Person {{id: row.toId}})
 WHERE old.strength <> row.strength
-WITH x, y, row, old, old.createdAt AS carried
+WITH x, y, old, old.createdAt AS createdAt
 DELETE old
-WITH x, y, row, carried
+RETURN collect([x.id, y.id, createdAt]) AS retyped"""
+
+_RATINGS_MERGE = """
+UNWIND $rows AS row
+MATCH (x:Person {id: row.fromId})
+MATCH (y:Person {id: row.toId})
 MERGE (x)-[r:$(row.type)]->(y)
-ON CREATE SET r.createdAt = coalesce(carried, $now)
+ON CREATE SET r.createdAt = coalesce(row.createdAt, $now)
 SET r.strength = row.strength,
     r.groups = row.groups,
     r.context = row.context,
     r.visibility = row.visibility,
     r.since = row.since,
     r.lastInteraction = row.lastInteraction,
-    r.updatedAt = $now
-RETURN {_rating("r", "x", "y")} AS rating"""
+    r.updatedAt = $now"""
+
+RATINGS_PUT: Final = f"""{_RATINGS_MERGE}
+RETURN collect({_rating("r", "x", "y")}) AS ratings"""
+
+# The same write for a bulk load, which needs no ratings back.
+RATINGS_LOAD: Final = f"""{_RATINGS_MERGE}
+RETURN count(r) AS written"""
 
 RATING_GET: Final = f"""
 MATCH (x:Person {{id: $fromId}})-[r:{ANY_RATING}]->(y:Person {{id: $toId}})

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
 
+    # Seconds a query may run in the store; past it the store cancels it and the client gets
+    # QUERY_TOO_COMPLEX with extensions.reason "time budget" (API.md v2).
+    query_budget: float = Field(default=5.0, gt=0)
+
     introspection: bool = True
     scoring: str = "0.9,0.7,0.45,0.2,0.05"
 

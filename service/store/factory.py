@@ -31,6 +31,7 @@ def make_store(settings: Settings) -> Store:
             user=settings.neo4j_user,
             password=settings.neo4j_password.get_secret_value(),
             database=settings.neo4j_database,
+            query_budget=settings.query_budget,
         )
         return neo4j_store
     from service.store.embedded import EmbeddedStore

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -50,7 +51,7 @@ from service.domain import (
 from service.errors import NotFound, StoreUnavailable, TiegraphError, over_time_budget
 from service.scoring import ScoringTable
 from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
-from service.store.neo4j_paths import MeetInTheMiddle
+from service.store.neo4j_paths import LayerStep, MeetInTheMiddle
 
 T = TypeVar("T")
 
@@ -204,26 +205,69 @@ def _first_missing(drafts: Sequence[RatingDraft], missing: set[str]) -> NotFound
 async def _put_ratings(
     tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft], now: datetime
 ) -> list[Rating]:
+    rows = await _checked_rating_rows(tx, drafts)
+    stored = {
+        (r.from_id, r.to_id): r
+        for r in map(
+            _rating, await _single_value(tx, cypher.RATINGS_PUT, _at(rows, now), "ratings")
+        )
+    }
+    if len(stored) != len(rows):
+        raise await _vanished(tx, drafts)
+    return [stored[(d.from_id, d.to_id)] for d in drafts]
+
+
+async def _load_ratings(
+    tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft], now: datetime
+) -> None:
+    rows = await _checked_rating_rows(tx, drafts)
+    if await _single_value(tx, cypher.RATINGS_LOAD, _at(rows, now), "written") != len(rows):
+        raise await _vanished(tx, drafts)
+
+
+def _at(rows: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    return {"rows": rows, "now": now}
+
+
+async def _checked_rating_rows(
+    tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft]
+) -> list[dict[str, Any]]:
+    """The rows to write, once every person exists and old types are gone (carrying createdAt).
+
+    Raises `NotFound` for the first draft naming a missing person.
+    """
     ids = sorted({d.from_id for d in drafts} | {d.to_id for d in drafts})
     missing = _first_missing(drafts, await _people_missing(tx, ids))
     if missing is not None:
         raise missing
-    result = await tx.run(cypher.RATINGS_PUT, rows=_rating_rows(drafts), now=now)
-    stored = {(r.from_id, r.to_id): r for r in [_rating(rec["rating"]) async for rec in result]}
-    if len(stored) != len({(d.from_id, d.to_id) for d in drafts}):
-        # A person vanished between the check and the write (a concurrent delete): raising
-        # rolls this transaction back, so nothing of the batch stays.
-        late = _first_missing(drafts, await _people_missing(tx, ids))
-        raise late or RuntimeError("put_ratings wrote fewer ratings than it was given")
-    return [stored[(d.from_id, d.to_id)] for d in drafts]
+    rows = _rating_rows(drafts)
+    retyped = await _single_value(tx, cypher.RATINGS_RETYPE, {"rows": rows}, "retyped")
+    created = {(from_id, to_id): at for from_id, to_id, at in retyped}
+    for row in rows:
+        row["createdAt"] = created.get((row["fromId"], row["toId"]))
+    return rows
+
+
+async def _vanished(tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft]) -> Exception:
+    """Why a write stored fewer ratings than it was given: a concurrent delete of a person.
+
+    Raising it rolls the transaction back, so nothing of the batch stays.
+    """
+    ids = sorted({d.from_id for d in drafts} | {d.to_id for d in drafts})
+    late = _first_missing(drafts, await _people_missing(tx, ids))
+    return late or RuntimeError("a rating write stored fewer ratings than it was given")
 
 
 async def _upsert_people(
     tx: AsyncManagedTransaction, patches: Sequence[PersonPatch]
 ) -> list[Person]:
     rows = sorted((_person_row(p) for p in patches), key=lambda row: row["id"])
-    result = await tx.run(cypher.PEOPLE_UPSERT, rows=rows)
-    stored = {person.id: person for person in [_person(rec["person"]) async for rec in result]}
+    stored = {
+        person.id: person
+        for person in map(
+            _person, await _single_value(tx, cypher.PEOPLE_UPSERT, {"rows": rows}, "people")
+        )
+    }
     return [stored[p.id] for p in patches]
 
 
@@ -257,7 +301,7 @@ async def _load_batch(tx: AsyncManagedTransaction, batch: LoadBatch) -> bool:
     if batch.people:
         await _upsert_people(tx, batch.people)
     if batch.ratings:
-        await _put_ratings(tx, batch.ratings, batch.now)
+        await _load_ratings(tx, batch.ratings, batch.now)
     result = await tx.run(
         cypher.LOAD_CHECKPOINT_SET, key=batch.key, batch=batch.number, now=batch.now
     )
@@ -274,22 +318,47 @@ async def _find_paths(
     """The meet-in-the-middle search (`neo4j_paths`), every layer in this one transaction."""
     ends = await tx.run(cypher.PATH_ENDS, source=query.source, target=query.target)
     record = await ends.single(strict=True)
-    if not record["exist"]:
+    if record["sourceKey"] is None or record["targetKey"] is None:
         return []
-    params = {**_viewer_params(viewer), "avoid": sorted(query.avoid)}
+    viewer_params = _viewer_params(viewer)
 
     async def fetch(
-        frontier: Sequence[str], strength: int, inward: bool, only: Sequence[str] | None
-    ) -> list[Step]:
-        statement = cypher.layer_query(strength, inward=inward)
-        result = await tx.run(statement, {**params, "frontier": list(frontier), "only": only})
-        return [
-            Step(rec["fromId"], rec["toId"], rec["strength"], rec["ratedBy"], tuple(rec["groups"]))
-            async for rec in result
-        ]
+        frontier: Sequence[str],
+        strongest: int,
+        weakest: int,
+        inward: bool,
+        only: Sequence[str] | None,
+    ) -> list[LayerStep]:
+        statement = cypher.layer_query(strongest, weakest, inward=inward)
+        params = {**viewer_params, "frontier": list(frontier), "only": only}
+        return [LayerStep(*row) for row in await _single_value(tx, statement, params, "steps")]
 
-    search = MeetInTheMiddle(query, table, fetch, record["sourceDegree"], record["targetDegree"])
-    return await search.run()
+    search = MeetInTheMiddle(
+        query,
+        table,
+        fetch,
+        (record["sourceKey"], record["targetKey"]),
+        (record["sourceDegree"], record["targetDegree"]),
+    )
+    return await _with_groups(tx, await search.run())
+
+
+async def _with_groups(tx: AsyncManagedTransaction, paths: list[Path]) -> list[Path]:
+    """`paths` with each step's groups, read for just these steps."""
+    pairs = sorted(
+        {(st.rated_by, st.to_id if st.rated_by == st.from_id else st.from_id) for p in paths
+         for st in p.steps}
+    )  # fmt: skip
+    if not pairs:
+        return paths
+    result = await tx.run(cypher.STEP_GROUPS, pairs=[list(pair) for pair in pairs])
+    groups = {(rec["raterId"], rec["ratedId"]): tuple(rec["groups"]) async for rec in result}
+
+    def grouped(step: Step) -> Step:
+        rated = step.to_id if step.rated_by == step.from_id else step.from_id
+        return replace(step, groups=groups.get((step.rated_by, rated), ()))
+
+    return [replace(p, steps=tuple(grouped(st) for st in p.steps)) for p in paths]
 
 
 # --- the store ----------------------------------------------------------------------------

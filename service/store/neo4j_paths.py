@@ -29,9 +29,27 @@ from dataclasses import dataclass
 from service.domain import Path, PathQuery, Step
 from service.scoring import TIE_TOLERANCE, ScoringTable, could_still_rank, scored
 
-# fetch(frontier ids, strongest..`cap`, inward, only) -> the steps of one layer. Outward steps
-# leave the frontier (from_id in frontier); inward steps arrive at it (to_id in frontier).
-FetchLayer = Callable[[Sequence[str], int, bool, Sequence[str] | None], Awaitable[list[Step]]]
+
+@dataclass(frozen=True, slots=True)
+class LayerStep:
+    """One row of a layer: a step between a frontier person and another, as Neo4j found it.
+
+    People are named by key (Neo4j's elementId) inside a search; `far_id` is the person id.
+    `own`: the step's first person rated the second (otherwise the reverse rating is used).
+    """
+
+    near_key: str
+    far_key: str
+    far_id: str
+    strength: int
+    own: bool
+
+
+# fetch(frontier keys, strongest, weakest, inward, only keys) -> the steps of one layer with a
+# strength from `strongest` to `weakest`. Outward steps leave the frontier, inward ones arrive.
+FetchLayer = Callable[
+    [Sequence[str], int, int, bool, Sequence[str] | None], Awaitable[list[LayerStep]]
+]
 
 # Thresholds tried in turn; the last one, 0, admits every path. Each costs a few round trips,
 # and the search stops at the first whose top `first` is complete.
@@ -89,12 +107,17 @@ class _Side:
 class MeetInTheMiddle:
     """One `find_paths` call on Neo4j. `run()` returns the candidates `Store.find_paths` owes.
 
+    The steps of the paths it returns have no groups yet (`groups` is empty): the store
+    reads those for the few steps that are returned.
+
     Parameters
     ----------
     query : PathQuery
     table : ScoringTable
     fetch : FetchLayer
         One layer from the database (visibility and the traversal rule already applied).
+    source_key, target_key : str
+        The two ends' keys in the database.
     source_degree, target_degree : int
         How many ratings touch each end: where the search starts.
     """
@@ -104,14 +127,16 @@ class MeetInTheMiddle:
         query: PathQuery,
         table: ScoringTable,
         fetch: FetchLayer,
-        source_degree: int,
-        target_degree: int,
+        ends: tuple[str, str],
+        degrees: tuple[int, int],
     ) -> None:
         self.query = query
         self.table = table
         self._fetch = fetch
-        self._degrees = (source_degree, target_degree)
-        # Full layers already read, per (inward, person): the cap they were read with and steps.
+        self._degrees = degrees
+        self._key = {query.source: ends[0], query.target: ends[1]}
+        # Full layers already read, per (inward, person id): the weakest strength read so far
+        # and the steps. A lower threshold reads only the strengths not read yet.
         self._read: dict[tuple[bool, str], tuple[int, list[Step]]] = {}
 
     async def run(self) -> list[Path]:
@@ -148,31 +173,39 @@ class MeetInTheMiddle:
         strengths = [s for s in range(1, self.query.max_strength + 1) if self.table.p(s) >= need]
         return max(strengths, default=0)
 
-    async def _steps(
-        self, side: _Side, caps: dict[str, int], only: Sequence[str] | None
+    def _step(self, row: LayerStep, near_id: str, inward: bool) -> Step:
+        self._key.setdefault(row.far_id, row.far_key)
+        first, second = (row.far_id, near_id) if inward else (near_id, row.far_id)
+        return Step(first, second, row.strength, first if row.own else second, ())
+
+    async def _layer(
+        self, people: Sequence[str], strongest: int, weakest: int, inward: bool, only: list[str]
     ) -> dict[str, list[Step]]:
-        """The steps at each frontier person up to its cap; full layers are read once."""
+        by_key = {self._key[person]: person for person in people}
+        rows = await self._fetch(list(by_key), strongest, weakest, inward, only or None)
         steps: dict[str, list[Step]] = defaultdict(list)
-        if only is not None:
-            if caps:
-                for step in await self._fetch(list(caps), max(caps.values()), side.inward, only):
-                    steps[step.to_id if side.inward else step.from_id].append(step)
-            return steps
+        for row in rows:
+            near_id = by_key[row.near_key]
+            steps[near_id].append(self._step(row, near_id, inward))
+        return steps
+
+    async def _steps(self, side: _Side, caps: dict[str, int]) -> dict[str, list[Step]]:
+        """The steps at each frontier person up to its cap; each strength is read once."""
         missing = {
             person: cap
             for person, cap in caps.items()
             if self._read.get((side.inward, person), (0, []))[0] < cap
         }
         if missing:
-            cap = max(missing.values())
-            fetched: dict[str, list[Step]] = {person: [] for person in missing}
-            for step in await self._fetch(list(missing), cap, side.inward, None):
-                fetched[step.to_id if side.inward else step.from_id].append(step)
-            for person, got in fetched.items():
-                self._read[(side.inward, person)] = (cap, got)
-        for person in caps:
-            steps[person] = self._read[(side.inward, person)][1]
-        return steps
+            strongest = 1 + min(self._read.get((side.inward, p), (0, []))[0] for p in missing)
+            weakest = max(missing.values())
+            fetched = await self._layer(list(missing), strongest, weakest, side.inward, [])
+            for person in missing:
+                done, known = self._read.get((side.inward, person), (0, []))
+                seen = {(step.from_id, step.to_id) for step in known}
+                fresh = [s for s in fetched.get(person, ()) if (s.from_id, s.to_id) not in seen]
+                self._read[(side.inward, person)] = (weakest, known + fresh)
+        return {person: self._read[(side.inward, person)][1] for person in caps}
 
     def _frontier_caps(self, side: _Side, tau: float, best_other: float) -> dict[str, int]:
         best: dict[str, float] = {}
@@ -186,15 +219,15 @@ class MeetInTheMiddle:
         """One more layer on `side`: parts that reach the other end become paths."""
         q, table = self.query, self.table
         goal = q.source if side.inward else q.target
-        steps = await self._steps(side, self._frontier_caps(side, tau, 1.0), None)
+        steps = await self._steps(side, self._frontier_caps(side, tau, 1.0))
         grown: list[_Part] = []
         for part in side.frontier():
             for step in steps.get(side.end(part), ()):
                 other = step.from_id if side.inward else step.to_id
-                if other in part.people:
+                if other in part.people or step.strength > q.max_strength:
                     continue
                 score = part.score * table.p(step.strength)
-                if step.strength > q.max_strength or score < tau * _SLACK:
+                if score < tau * _SLACK:
                     continue
                 longer = _extend(part, step, side.inward, score)
                 if other == goal:
@@ -211,9 +244,12 @@ class MeetInTheMiddle:
         targets = far.by_end()
         if not targets:
             return
-        best_far = max((p.score for parts in targets.values() for p in parts), default=0.0)
+        best_far = max(p.score for parts in targets.values() for p in parts)
         caps = self._frontier_caps(near, tau, best_far)
-        steps = await self._steps(near, caps, sorted(targets))
+        if not caps:
+            return
+        only = [self._key[person] for person in targets]
+        steps = await self._layer(list(caps), 1, max(caps.values()), near.inward, only)
         for part in near.frontier():
             for step in steps.get(near.end(part), ()):
                 other = step.from_id if near.inward else step.to_id
