@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -54,6 +55,7 @@ from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
 from service.store.neo4j_paths import LayerStep, MeetInTheMiddle
 
 T = TypeVar("T")
+logger = logging.getLogger("tiegraph.store")
 
 # A deadlock between two writers is retried by the driver for this long (with back-off).
 WRITE_RETRY_SECONDS = 30.0
@@ -402,6 +404,7 @@ class Neo4jStore:
         self._migrations = migrations
         self._driver: AsyncDriver | None = None
         self._write_turn = asyncio.Lock()
+        self._warming: asyncio.Task[None] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -435,8 +438,30 @@ class Neo4jStore:
             await driver.close()
             raise
         self._driver = driver
+        self._warming = asyncio.create_task(self._plan_search_layers())
+
+    async def _plan_search_layers(self) -> None:
+        """Run each search layer once on nothing, so that Neo4j plans it now (tens of
+        milliseconds each) rather than inside the first warm-path questions. In the background:
+        start-up does not wait, and a question that comes first plans its own."""
+        try:
+            for statement in cypher.LAYERS.values():
+                params: dict[str, Any] = {
+                    "frontier": [],
+                    "only": None,
+                    "viewerId": None,
+                    "isAdmin": True,
+                }
+                await self._read(_single_value, statement, params, "steps")
+        except Exception as e:  # only a lost head start: each statement plans when first used
+            logger.info("planning the search layers ahead stopped: %s", e)
 
     async def close(self) -> None:
+        if self._warming is not None:
+            self._warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._warming
+            self._warming = None
         if self._driver is not None:
             driver, self._driver = self._driver, None
             await driver.close()
