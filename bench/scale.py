@@ -791,7 +791,8 @@ def render(report: Report, args: argparse.Namespace) -> str:
                 if s and s.seconds:
                     m = statistics.fmean(s.seconds[:n])
                     service_mean = ms(m)
-                    ratio = f"{mean / m:,.0f}x" if mean >= 10 * m else f"{mean / m:.1f}x"
+                    r = mean / m
+                    ratio = f"{r:,.0f}x" if r >= 10 else f"{r:.2g}x"
             add(
                 f"| {stratum} | {n} | {b.timeouts} | {ms(percentile(b.seconds, 0.5))} "
                 f"| {ms(mean)} | {service_mean} | {ratio} |"
