@@ -1,4 +1,4 @@
-"""The `tiegraph` command: serve, token, export-schema.
+"""The `tiegraph` command: serve, token, export-schema, load.
 
 Every `serve` flag falls back to its environment variable ``TIEGRAPH_<FLAG>`` (through
 `service.settings.Settings`), then to the default.
@@ -6,8 +6,10 @@ Every `serve` flag falls back to its environment variable ``TIEGRAPH_<FLAG>`` (t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -111,6 +113,121 @@ def export_schema() -> None:
     from service.api.schema import sdl
 
     sys.stdout.write(sdl())
+
+
+@app.command()
+def load(
+    file: Annotated[Path, typer.Argument(help="JSON Lines: person and rating records.")],
+    store: Annotated[
+        str | None,
+        typer.Option(help="embedded or neo4j (env TIEGRAPH_STORE, default embedded)."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the embedded store keeps its data (env TIEGRAPH_DATA_DIR, "
+            "default ./.tiegraph)."
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Records per transaction (and per checkpoint).")
+    ] = 10_000,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Load from the top, ignoring the checkpoint.")
+    ] = False,
+) -> None:
+    """Bulk-load people and ratings from a JSON Lines file; resumes an interrupted load."""
+    import asyncio
+
+    if not file.is_file():
+        typer.echo(f"tiegraph: {file}: no such file", err=True)
+        raise typer.Exit(2)
+    # dev: a load serves no request, so it needs no JWT secret; the store settings are the same.
+    settings = _settings(store=store, data_dir=data_dir, dev=True)
+    try:
+        report = asyncio.run(_load(settings, file, batch_size, restart))
+    except _LoadFailed as e:
+        typer.echo(f"tiegraph: {e}", err=True)
+        raise typer.Exit(1) from e
+    typer.echo(
+        f"loaded {report.people:,} people and {report.ratings:,} ratings in "
+        f"{report.seconds:.1f} s ({report.ratings_per_second:,.0f} ratings/s)"
+    )
+
+
+class _LoadFailed(Exception):
+    pass
+
+
+async def _load(settings: Settings, file: Path, batch_size: int, restart: bool) -> Any:
+    from service import bulkload
+    from service.errors import TiegraphError
+    from service.store.factory import make_store
+
+    store = make_store(settings)
+    try:
+        await store.open()
+    except TiegraphError as e:
+        raise _LoadFailed(f"the store did not open: {e.message}") from e
+    try:
+        with _progress(file) as advance:
+            report = await bulkload.load_file(
+                store,
+                file,
+                batch_size=batch_size,
+                restart=restart,
+                progress=advance,
+                on_start=_announce,
+            )
+        return report
+    except bulkload.BadRecord as e:
+        raise _LoadFailed(
+            f"{file}: {e} (nothing of that line's batch was written; the batches before it "
+            "are, and running the same command again resumes after them)"
+        ) from e
+    except TiegraphError as e:
+        raise _LoadFailed(e.message) from e
+    finally:
+        await store.close()
+
+
+def _announce(report: Any) -> None:
+    if report.restarted:
+        typer.echo("restarting the load from the first record (--restart)")
+    elif report.resumed_after is not None:
+        typer.echo(
+            f"resuming: batches 0-{report.resumed_after} were committed by an earlier run "
+            "and are skipped"
+        )
+
+
+def _on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+@contextlib.contextmanager
+def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar over the file's bytes on a terminal; nothing otherwise."""
+    if not _on_terminal():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("loading"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("load", total=file.stat().st_size)
+        yield lambda offset: bar.update(task, completed=offset)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import heapq
 import itertools
@@ -493,6 +494,7 @@ class _TargetSide:
         self.hops: dict[str, int] = {query.target: 0}
         self.reach: dict[str, float] = {query.target: 1.0}
         self.layers: list[list[str]] = [[query.target]]
+        self._sizes = [1]  # people within 0, 1, ... hops
         self.radius = 0
         self.closed = False  # every person who can reach the target is in `hops`
         self._changed: list[str] = [query.target]
@@ -530,12 +532,13 @@ class _TargetSide:
                         new.append(x)
         self._changed = list(changed)
         self.layers.append(new)
+        self._sizes.append(self._sizes[-1] + len(new))
         self.radius = radius
         self.closed = not new
         return new
 
     def ball_size(self, radius: int) -> int:
-        return sum(len(layer) for layer in self.layers[: radius + 1])
+        return self._sizes[radius]
 
     def ball(self, radius: int) -> Iterator[str]:
         return itertools.chain.from_iterable(self.layers[1 : radius + 1])
@@ -580,10 +583,6 @@ _UNREACHABLE: Final = 1 << 20  # hops to the target from someone who cannot reac
 # Heap entry: (-upper bound of the score, least hops, people, score so far, step codes).
 _Entry: TypeAlias = tuple[float, int, tuple[str, ...], float, tuple[int, ...]]
 
-# Growing the target side a second hop costs one pass over its first hop's neighbourhoods;
-# past this many ratings it is cheaper to let the forward search filter (hubs near the target).
-_SECOND_HOP_BUDGET: Final = 60_000
-
 
 class _BestFirst:
     """Paths of up to 4 steps: bidirectional reachability first, then a best-first search.
@@ -604,13 +603,36 @@ class _BestFirst:
         self.rule, self.query, self.table = rule, query, table
         self.p: tuple[float, ...] = (0.0, *table.probabilities)
         self.target_side = _TargetSide(rule, query)
+        self._beyond = 0.0  # best score of a walk longer than the target side's radius
 
     def run(self) -> list[_Found]:
         try:
             self._meet()
         except _Unreachable:
             return []
-        return self._search()
+        self._beyond = self.table.best_p ** (self.target_side.radius + 1)
+        q = self.query
+        # Shorter paths are cheap to find and are answers too: their scores are a floor that
+        # spares the longer search most of a hub's neighbours.
+        known: dict[tuple[str, ...], float] = {}
+        if q.min_hops <= 2:
+            short = dataclasses.replace(q, max_hops=2)
+            known.update(
+                (people, score) for people, _, score in _short_paths(self.rule, short, self.table)
+            )
+        if q.max_hops == 4 and q.min_hops <= 3:
+            floor, counted = self._floor(known)
+            known.update((people, score) for people, _, score in self._search(3, floor, counted))
+        return self._search(q.max_hops, *self._floor(known))
+
+    def _floor(
+        self, known: dict[tuple[str, ...], float]
+    ) -> tuple[list[float], set[tuple[str, ...]]]:
+        """The best `first` scores of distinct known paths, and those paths."""
+        best = heapq.nlargest(self.query.first, known.items(), key=lambda item: item[1])
+        floor = [score for _, score in best]
+        heapq.heapify(floor)
+        return floor, {people for people, _ in best}
 
     # --- 1. bidirectional reachability -----------------------------------------------------
     def _meet(self) -> None:
@@ -630,13 +652,20 @@ class _BestFirst:
                 met = any(x in back.hops for x in new)
                 if not new:
                     raise _Unreachable
-        # The search needs the target's neighbours; a second hop lets it skip most of a hub's
-        # neighbours, unless that hop is itself a walk over hubs.
+        # The search needs the target's neighbours. A second hop lets it skip most of the
+        # source's (or its neighbours') neighbours; it is grown when it costs less than what
+        # it spares, which it does not when the target's neighbours are hubs.
         if back.radius < 1 and not back.closed:
             back.grow(self.p)
-        if back.radius < 2 and not back.closed:
-            if q.max_hops >= 4 or back.cost() <= _SECOND_HOP_BUDGET:
-                back.grow(self.p)
+        if back.radius < 2 and not back.closed and back.cost() <= self._spared(q.max_hops):
+            back.grow(self.p)
+
+    def _spared(self, max_hops: int) -> int:
+        """About what the search walks without a second hop on the target side."""
+        adj, first_hop = self.rule.adj, self.rule.adj[self.query.source]
+        if max_hops <= 3:
+            return 2 * len(first_hop)  # a heap entry per neighbour of the source
+        return sum(len(adj[a]) for a in first_hop)
 
     # --- 2. best-first search ---------------------------------------------------------------
     def _tail(self, person: str, left: int) -> float:
@@ -659,7 +688,8 @@ class _BestFirst:
         return _UNREACHABLE if back.closed else back.radius + 1
 
     def _candidates(self, u: str, left: int) -> Iterable[str]:
-        """u's neighbours that may still reach the target in `left` more hops (incl. it)."""
+        """u's neighbours, or fewer that still hold every one that may reach the target in
+        `left` more hops (the caller checks the hops of each)."""
         back, adj_u, target = self.target_side, self.rule.adj[u], self.query.target
         if left == 1:
             return (target,) if target in adj_u else ()
@@ -668,19 +698,27 @@ class _BestFirst:
             return adj_u
         radius = min(reach, back.radius)
         if back.ball_size(radius) < len(adj_u):
+            # A hub: walk the people near the target instead of its 30,000 neighbours.
             direct = (target,) if target in adj_u else ()
             return itertools.chain(direct, (v for v in back.ball(radius) if v in adj_u))
-        hops = back.hops
-        return (v for v in adj_u if hops.get(v, reach + 1) <= reach)
+        return adj_u
 
-    def _search(self) -> list[_Found]:
-        q, rule, table = self.query, self.rule, self.table
-        adj, codes, cls, p = rule.adj, rule.codes, rule.cls, self.p
-        source, target, avoid, first = q.source, q.target, q.avoid, q.first
+    def _search(
+        self, max_hops: int, floor: list[float], counted: set[tuple[str, ...]]
+    ) -> list[_Found]:
+        """The best paths of up to `max_hops` steps. `floor` holds the scores of up to
+        `first` paths known to exist (a min-heap), below which nothing can rank; `counted`
+        are those paths, whose scores must not count twice when found again."""
+        q, rule, table, back = self.query, self.rule, self.table, self.target_side
+        adj, codes, p = rule.adj, rule.codes, self.p
+        classes, default_class = rule.classes.get, rule.default_class
+        reach, hops_to_target = back.reach.get, back.hops.get
+        far = _UNREACHABLE if back.closed else back.radius + 1
+        source, target, avoid, first, min_hops = q.source, q.target, q.avoid, q.first, q.min_hops
         found: list[_Found] = []
-        # The best `first` complete scores pushed so far: a floor for the final k-th score.
-        floor: list[float] = []
-        heap: list[_Entry] = [(-self._tail(source, q.max_hops), q.min_hops, (source,), 1.0, ())]
+        # Nothing scoring below `cut` can rank once `floor` holds `first` scores.
+        cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE) if len(floor) >= first else 0.0
+        heap: list[_Entry] = [(-self._tail(source, max_hops), min_hops, (source,), 1.0, ())]
         while heap:
             entry = heapq.heappop(heap)
             neg_bound, least, people, score, steps = entry
@@ -693,45 +731,52 @@ class _BestFirst:
                 found.append((people, steps, score))
                 continue
             hops = len(steps)
-            left = q.max_hops - hops
-            cu = cls(u) << 10
+            left = max_hops - hops
+            cu = classes(u, default_class) << 10
             adj_u = adj[u]
             for v in self._candidates(u, left):
                 if v in avoid or v in people:
                     continue
-                code = codes[adj_u[v][TIE] | cu | cls(v) << 12]
+                code = codes[adj_u[v][TIE] | cu | classes(v, default_class) << 12]
                 if not code:
                     continue
                 if v == target:
-                    if hops + 1 < q.min_hops:
+                    if hops + 1 < min_hops:
                         continue
                     path_steps = (*steps, code)
                     total = table.score(c & 7 for c in path_steps)
-                    if len(floor) >= first and not could_still_rank(total, floor[0]):
+                    if total < cut:
                         continue
-                    if len(floor) < first:
-                        heapq.heappush(floor, total)
-                    else:
-                        heapq.heappushpop(floor, total)
-                    heapq.heappush(heap, (-total, hops + 1, (*people, v), total, path_steps))
+                    path = (*people, v)
+                    if path not in counted:
+                        if len(floor) < first:
+                            heapq.heappush(floor, total)
+                        else:
+                            heapq.heappushpop(floor, total)
+                        if len(floor) >= first:
+                            cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE)
+                    heapq.heappush(heap, (-total, hops + 1, path, total, path_steps))
                     continue
-                least_after = hops + 1 + self._least_hops(v)
-                if least_after > q.max_hops:
+                to_target = hops_to_target(v, far)
+                least_after = hops + 1 + to_target
+                if least_after > max_hops:
                     continue
                 next_score = score * p[code & 7]
-                bound = next_score * self._tail(v, left - 1) * _ROUNDING
-                if bound <= 0.0 or (len(floor) >= first and not could_still_rank(bound, floor[0])):
+                # `_tail`, inlined: this loop runs for every neighbour of a hub.
+                tail = reach(v, 0.0)
+                if left - 1 > back.radius and not (back.closed and to_target == far):
+                    tail = max(tail, self._beyond)
+                bound = next_score * tail * _ROUNDING
+                if bound <= 0.0 or bound < cut:
                     continue
-                heapq.heappush(
-                    heap,
-                    (
-                        -bound,
-                        max(least_after, q.min_hops),
-                        (*people, v),
-                        next_score,
-                        (*steps, code),
-                    ),
+                entry = (
+                    -bound,
+                    max(least_after, min_hops),
+                    (*people, v),
+                    next_score,
+                    (*steps, code),
                 )
+                heapq.heappush(heap, entry)
         return _top(found, first)
 
     @staticmethod
