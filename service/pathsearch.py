@@ -79,7 +79,9 @@ class _TieData(dict[str, int]):
     __ior__ = _refuse
 
 
-_HALF: Final = {v: tuple(_half(s, v) if s else 0 for s in range(6)) for v in Vis}
+_HALF: Final[dict[Vis | str, tuple[int, ...]]] = {
+    key: tuple(_half(s, v) if s else 0 for s in range(6)) for v in Vis for key in (v, v.value)
+}
 _TIE_DATA: Final = tuple(_TieData({TIE: tie}) for tie in range(1 << 10))
 _SWAP: Final = tuple(_swap(tie) for tie in range(1 << 10))
 
@@ -129,10 +131,17 @@ class RatingGraph(nx.Graph):  # type: ignore[misc]
         out[to_id] = _TIE_DATA[tie]
         adj[to_id][from_id] = _TIE_DATA[_SWAP[tie]]
 
-    def add_ratings(self, ratings: Iterable[tuple[str, str, int, Vis]]) -> None:
-        """`set_rating` for many (from, to, strength, visibility): the loop of a bulk load."""
+    def add_ratings(
+        self,
+        ratings: Iterable[tuple[str, str, int, Vis | str]],
+        ids: Mapping[str, str] | None = None,
+    ) -> None:
+        """`set_rating` for many (from, to, strength, visibility or its name): the loop of a
+        bulk load. `ids` maps each id to the string object to keep (one per person)."""
         adj, data, swap, half = self._adj, _TIE_DATA, _SWAP, _HALF
         for from_id, to_id, strength, visibility in ratings:
+            if ids is not None:
+                from_id, to_id = ids[from_id], ids[to_id]
             out = adj[from_id]
             old = out.get(to_id)
             tie = half[visibility][strength] | (0 if old is None else old[TIE] & ~31)

@@ -137,7 +137,6 @@ _RATINGS_BY: Final = """
     ORDER BY strength, to_id
     LIMIT ?
 """
-_VISIBILITY: Final = {v.value: v for v in Visibility}
 _SELECT_CHECKPOINT: Final = "SELECT batch FROM load_checkpoint WHERE key = ?"
 _SAVE_CHECKPOINT: Final = """
     INSERT INTO load_checkpoint (key, batch, updated_at) VALUES (?, ?, ?)
@@ -339,10 +338,7 @@ class EmbeddedStore:
                 graph.add_node(person.id, person=person, name_key=row[2])
             # Each rating row brings new id strings; the graph keeps the node's own.
             canonical = {person_id: person_id for person_id in graph}
-            graph.add_ratings(
-                (canonical[from_id], canonical[to_id], strength, _VISIBILITY[visibility])
-                for from_id, to_id, strength, visibility in conn.execute(_SELECT_TIES)
-            )
+            graph.add_ratings(conn.execute(_SELECT_TIES), canonical)
             del canonical
             self._graph = graph
             self._by_name = sorted((p.name, p.id) for p in self._people())
