@@ -689,13 +689,6 @@ class _BestFirst:
             bound = max(bound, self.table.best_p ** (back.radius + 1))
         return bound
 
-    def _least_hops(self, person: str) -> int:
-        back = self.target_side
-        known = back.hops.get(person)
-        if known is not None:
-            return known
-        return _UNREACHABLE if back.closed else back.radius + 1
-
     def _candidates(self, u: str, left: int) -> Iterable[str]:
         """u's neighbours, or fewer that still hold every one that may reach the target in
         `left` more hops (the caller checks the hops of each)."""
