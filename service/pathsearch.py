@@ -506,6 +506,7 @@ class _TargetSide:
         self._sizes = [1]  # people within 0, 1, ... hops
         self.radius = 0
         self.closed = False  # every person who can reach the target is in `hops`
+        self.partial = False  # the last hop was grown only among the people near the source
         self._changed: list[str] = [query.target]
 
     def cost(self) -> int:
@@ -514,6 +515,7 @@ class _TargetSide:
 
     def grow(self, probabilities: Sequence[float]) -> list[str]:
         """One more hop; returns the people met for the first time."""
+        assert not self.partial, "no hop may follow a partial one"
         rule, q = self.rule, self.query
         adj, codes, cls, avoid = rule.adj, rule.codes, rule.cls, q.avoid
         hops, reach, swap = self.hops, self.reach, _SWAP
@@ -545,6 +547,50 @@ class _TargetSide:
         self.radius = radius
         self.closed = not new
         return new
+
+    def grow_within(self, near: Mapping[str, object], probabilities: Sequence[float]) -> list[str]:
+        """The next hop, but only among `near`, and the last one; returns who it met.
+
+        `near` holds everyone the source reaches in r hops, with r + this radius >= max_hops:
+        then every person the search asks about this hop is in `near` (it reaches them in at
+        most r steps), and intersecting with `near` costs far less than walking the hubs
+        among the target's neighbours. Nobody outside `near` is added: no hop may follow.
+        """
+        rule, q = self.rule, self.query
+        adj, codes, cls, avoid = rule.adj, rule.codes, rule.cls, q.avoid
+        hops, reach, swap = self.hops, self.reach, _SWAP
+        radius = self.radius + 1
+        new: list[str] = []
+        for y in self._changed:
+            if y == q.source or (y == q.target and radius > 1):
+                continue
+            via, cy, adj_y = reach[y], cls(y) << 12, adj[y]
+            if len(adj_y) <= len(near):
+                xs = [x for x in adj_y if x in near]
+            else:
+                xs = [x for x in near if x in adj_y]
+            for x in xs:
+                if x in avoid or x == q.target:
+                    continue
+                code = codes[swap[adj_y[x][TIE]] | cls(x) << 10 | cy]
+                if not code:
+                    continue
+                value = probabilities[code & 7] * via
+                if value > reach.get(x, 0.0):
+                    reach[x] = value
+                    if x not in hops:
+                        hops[x] = radius
+                        new.append(x)
+        self._changed = []
+        self.layers.append(new)
+        self._sizes.append(self._sizes[-1] + len(new))
+        self.radius = radius
+        self.partial = True
+        return new
+
+    def within_cost(self, near: Mapping[str, object]) -> int:
+        adj = self.rule.adj
+        return sum(min(len(adj[y]), len(near)) for y in self._changed)
 
     def ball_size(self, radius: int) -> int:
         return self._sizes[radius]
@@ -651,6 +697,14 @@ class _BestFirst:
         while not met:
             if front.radius + back.radius >= q.max_hops:
                 raise _Unreachable
+            if front.radius + back.radius + 1 == q.max_hops:
+                # The last hop that may meet: the target side need only look for the people
+                # the source reaches, which never walks a hub's neighbours.
+                if back.within_cost(front.hops) <= front.cost():
+                    met = bool(back.grow_within(front.hops, self.p))
+                    if not met:
+                        raise _Unreachable
+                    break
             if back.cost() <= front.cost():
                 new = back.grow(self.p)
                 met = any(x in front.hops for x in new)
@@ -661,13 +715,18 @@ class _BestFirst:
                 met = any(x in back.hops for x in new)
                 if not new:
                     raise _Unreachable
+        if back.partial:
+            return
         # The search needs the target's neighbours. A second hop lets it skip most of the
         # source's (or its neighbours') neighbours; it is grown when it costs less than what
         # it spares, which it does not when the target's neighbours are hubs.
         if back.radius < 1 and not back.closed:
             back.grow(self.p)
-        if back.radius < 2 and not back.closed and back.cost() <= self._spared(q.max_hops):
-            back.grow(self.p)
+        if back.radius < 2 and not back.closed:
+            if back.cost() <= self._spared(q.max_hops):
+                back.grow(self.p)
+            elif q.max_hops == 3:
+                back.grow_within(self.rule.adj[q.source], self.p)
 
     def _spared(self, max_hops: int) -> int:
         """About what the search walks without a second hop on the target side."""
