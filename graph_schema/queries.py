@@ -93,9 +93,10 @@ def _visible_between(rel: str, x: str, y: str) -> str:
 #
 # `service.store.neo4j_paths` drives the search from both ends and asks for one layer at a
 # time: every step from the frontier people outward (the step near -> far) or inward (the step
-# far -> near), of strength `weakest`..`strongest`. The traversal rule: the step u -> v uses
+# far -> near), of strength `strongest`..`weakest`. The traversal rule: the step u -> v uses
 # u's own rating of v when the viewer sees it; v's rating of u only when u has no visible
-# rating of v at all (a visible rating too weak for the layer still blocks it).
+# rating of v at all (a visible rating too weak for the layer still blocks it). A layer may
+# return both for one pair: the search keeps the own one (`neo4j_paths`).
 #
 # A layer is one record of lists: the driver spends far more on each record than on each value
 # (1,380 steps: 110 ms as records, 10 ms as one list).
@@ -117,12 +118,22 @@ def _layer(strongest: int, weakest: int, inward: bool) -> str:
     sees_near = (
         "(nearAll OR {r}.visibility = 'PUBLIC' OR (nearKnows AND {r}.visibility = 'CONNECTIONS'))"
     )
-    if inward:
-        own_visible, other_visible = _visible("r", "far"), sees_near.format(r="r")
-        blocker = f"(far)-[mine:{ANY_RATING}]->(near) WHERE {_visible('mine', 'far')}"
-    else:
-        own_visible, other_visible = sees_near.format(r="r"), _visible("r", "far")
-        blocker = f"(near)-[mine:{ANY_RATING}]->(far) WHERE {sees_near.format(r='mine')}"
+    own_visible = _visible("r", "far") if inward else sees_near.format(r="r")
+    other_visible = sees_near.format(r="r") if inward else _visible("r", "far")
+    # A reverse rating is returned unless the first person has a visible rating of the second
+    # that is weaker than this layer (it would block the reverse one, and this layer cannot
+    # see it). Own ratings of this layer's strengths or stronger ones block it too; the search
+    # drops those reverse rows itself, which spares a check per row where it costs most: the
+    # weakest layers of a hub.
+    blocker = ""
+    if weakest < 5:
+        weaker = "|".join(rating_type(s) for s in range(weakest + 1, 6))
+        first, second = ("far", "near") if inward else ("near", "far")
+        mine_visible = _visible("mine", "far") if inward else sees_near.format(r="mine")
+        blocker = (
+            f"\n    AND NOT EXISTS {{ MATCH ({first})-[mine:{weaker}]->({second})"
+            f" WHERE {mine_visible} }}"
+        )
     only = "($only IS NULL OR elementId(far) IN $only)"
     return f"""
 {_ME}
@@ -136,8 +147,7 @@ CALL (near, me, nearAll, nearKnows) {{
   RETURN far, r, true AS own
   UNION ALL
   MATCH {other.format(t=types)}
-  WHERE {only} AND {other_visible}
-    AND NOT EXISTS {{ MATCH {blocker} }}
+  WHERE {only} AND {other_visible}{blocker}
   RETURN far, r, false AS own
 }}
 RETURN collect([nearKey, elementId(far), far.id, r.strength, own]) AS steps"""
@@ -168,6 +178,13 @@ OPTIONAL MATCH (t:Person {{id: $target}})
 RETURN elementId(s) AS sourceKey, elementId(t) AS targetKey,
        CASE WHEN s IS NULL THEN 0 ELSE COUNT {{ (s)-[:{ANY_RATING}]-() }} END AS sourceDegree,
        CASE WHEN t IS NULL THEN 0 ELSE COUNT {{ (t)-[:{ANY_RATING}]-() }} END AS targetDegree"""
+
+# How many ratings touch each of these people: the search grows the side whose frontier has
+# fewer. A dense node answers from its relationship groups without reading its ties.
+DEGREES: Final = f"""
+UNWIND $keys AS key
+MATCH (p:Person) WHERE elementId(p) = key
+RETURN collect([key, COUNT {{ (p)-[:{ANY_RATING}]-() }}]) AS degrees"""
 
 # The groups of the ratings the steps of the returned paths used: a layer does not carry
 # them, since almost every step it reads is dropped.

@@ -322,9 +322,25 @@ async def _find_paths(
     record = await ends.single(strict=True)
     if record["sourceKey"] is None or record["targetKey"] is None:
         return []
-    viewer_params = _viewer_params(viewer)
+    search = MeetInTheMiddle(
+        query,
+        table,
+        _Neighbourhoods(tx, viewer),
+        (record["sourceKey"], record["targetKey"]),
+        (record["sourceDegree"], record["targetDegree"]),
+    )
+    return await _with_groups(tx, await search.run())
 
-    async def fetch(
+
+class _Neighbourhoods:
+    """The search's questions (`neo4j_paths.Neighbourhoods`), in one read transaction."""
+
+    def __init__(self, tx: AsyncManagedTransaction, viewer: Viewer) -> None:
+        self._tx = tx
+        self._viewer = _viewer_params(viewer)
+
+    async def layer(
+        self,
         frontier: Sequence[str],
         strongest: int,
         weakest: int,
@@ -332,17 +348,14 @@ async def _find_paths(
         only: Sequence[str] | None,
     ) -> list[LayerStep]:
         statement = cypher.layer_query(strongest, weakest, inward=inward)
-        params = {**viewer_params, "frontier": list(frontier), "only": only}
-        return [LayerStep(*row) for row in await _single_value(tx, statement, params, "steps")]
+        params = {**self._viewer, "frontier": list(frontier), "only": only}
+        return [
+            LayerStep(*row) for row in await _single_value(self._tx, statement, params, "steps")
+        ]
 
-    search = MeetInTheMiddle(
-        query,
-        table,
-        fetch,
-        (record["sourceKey"], record["targetKey"]),
-        (record["sourceDegree"], record["targetDegree"]),
-    )
-    return await _with_groups(tx, await search.run())
+    async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
+        rows = await _single_value(self._tx, cypher.DEGREES, {"keys": list(keys)}, "degrees")
+        return {key: int(degree) for key, degree in rows}
 
 
 async def _with_groups(tx: AsyncManagedTransaction, paths: list[Path]) -> list[Path]:
