@@ -31,6 +31,8 @@ import dataclasses
 import functools
 import heapq
 import itertools
+import math
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, NoReturn, TypeAlias
 
@@ -352,8 +354,17 @@ def _check_query(graph: nx.Graph, query: PathQuery) -> None:
 _Found: TypeAlias = tuple[tuple[str, ...], tuple[int, ...], float]
 
 
+class SearchTimedOut(Exception):
+    """Raised when a search runs past its `deadline` (a `time.monotonic()` value)."""
+
+
 def find_paths(
-    graph: RatingGraph, query: PathQuery, viewer: Viewer, table: ScoringTable
+    graph: RatingGraph,
+    query: PathQuery,
+    viewer: Viewer,
+    table: ScoringTable,
+    *,
+    deadline: float | None = None,
 ) -> list[Path]:
     """The best `query.first` warm paths, plus any path that could tie with the last of them.
 
@@ -380,6 +391,8 @@ def find_paths(
     ------
     ValueError
         When the query is inconsistent (`min_hops` > `max_hops`, `source` = `target`, ...).
+    SearchTimedOut
+        When the search is still running at `deadline` (`time.monotonic()`; None: no limit).
 
     Examples
     --------
@@ -411,7 +424,7 @@ def find_paths(
     if query.max_hops <= 2:
         found = _short_paths(rule, query, table)
     else:
-        found = _BestFirst(rule, query, table).run()
+        found = _BestFirst(rule, query, table, deadline).run()
     return _as_paths(graph, found)
 
 
@@ -654,8 +667,11 @@ class _BestFirst:
        graph of equal scores is not enumerated.
     """
 
-    def __init__(self, rule: _Rule, query: PathQuery, table: ScoringTable) -> None:
+    def __init__(
+        self, rule: _Rule, query: PathQuery, table: ScoringTable, deadline: float | None = None
+    ) -> None:
         self.rule, self.query, self.table = rule, query, table
+        self._deadline = math.inf if deadline is None else deadline
         self.p: tuple[float, ...] = (0.0, *table.probabilities)
         self.target_side = _TargetSide(rule, query)
         self._beyond = 0.0  # best score of a walk longer than the target side's radius
@@ -780,7 +796,11 @@ class _BestFirst:
         # Nothing scoring below `cut` can rank once `floor` holds `first` scores.
         cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE) if len(floor) >= first else 0.0
         heap: list[_Entry] = [(-self._tail(source, max_hops), min_hops, (source,), 1.0, ())]
+        pops = 0
         while heap:
+            if not pops % 64 and time.monotonic() > self._deadline:
+                raise SearchTimedOut(f"still searching after {pops} partial paths")
+            pops += 1
             entry = heapq.heappop(heap)
             neg_bound, least, people, score, steps = entry
             if len(found) >= first and self._loses(entry, found[first - 1]):

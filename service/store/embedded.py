@@ -24,6 +24,7 @@ import json
 import pathlib
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -42,7 +43,7 @@ from service.domain import (
     Visibility,
     name_key,
 )
-from service.errors import NotFound, StoreUnavailable
+from service.errors import NotFound, StoreUnavailable, over_time_budget
 from service.scoring import ScoringTable
 from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
 
@@ -229,7 +230,10 @@ class EmbeddedStore:
     it gives up with `StoreUnavailable`.
     """
 
-    def __init__(self, data_dir: pathlib.Path, *, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self, data_dir: pathlib.Path, *, busy_timeout: float = 5.0, query_budget: float = 5.0
+    ) -> None:
+        self._query_budget = query_budget
         self.data_dir = pathlib.Path(data_dir)
         self.path = self.data_dir / DB_FILENAME
         self._busy_timeout = busy_timeout
@@ -620,8 +624,13 @@ class EmbeddedStore:
 
     # --- traversal --------------------------------------------------------------------------
     async def find_paths(self, query: PathQuery, viewer: Viewer, table: ScoringTable) -> list[Path]:
+        deadline = time.monotonic() + self._query_budget
+
         def work() -> list[Path]:
-            return pathsearch.find_paths(self._graph, query, viewer, table)
+            try:
+                return pathsearch.find_paths(self._graph, query, viewer, table, deadline=deadline)
+            except pathsearch.SearchTimedOut as e:
+                raise over_time_budget(self._query_budget) from e
 
         return await self._run(work)
 

@@ -36,7 +36,7 @@ def make_store(settings: Settings) -> Store:
         return neo4j_store
     from service.store.embedded import EmbeddedStore
 
-    embedded_store: Store = EmbeddedStore(settings.data_dir)
+    embedded_store: Store = EmbeddedStore(settings.data_dir, query_budget=settings.query_budget)
     return embedded_store
 
 

@@ -117,3 +117,26 @@ def test_a_closed_group_is_proven_unreachable_from_its_own_side(
         # The group, and at most the first hop of the other end (n7 knows the hub and 3 more):
         # never the hub's 3,000 neighbours.
         assert len(looked_at) <= 5 + 4, looked_at
+
+
+async def test_a_search_past_the_time_budget_is_cancelled_as_too_complex(tmp_path: Path) -> None:
+    from service.errors import QueryTooComplex
+
+    store = EmbeddedStore(tmp_path, query_budget=1e-6)
+    await store.open()
+    try:
+        ids = [f"k{i:02d}" for i in range(60)]
+        await store.upsert_people([PersonPatch(id=i, name=i) for i in ids])
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        # Every pair rated 5: a 4-hop search for 100 paths has millions of equal candidates.
+        await store.put_ratings(
+            [RatingDraft(from_id=a, to_id=b, strength=5) for a in ids for b in ids if a < b], now
+        )
+        query = PathQuery("k00", "k01", min_hops=1, max_hops=4, first=100, max_strength=5)
+        with pytest.raises(QueryTooComplex) as caught:
+            await store.find_paths(query, Viewer("k00", Role.USER), ScoringTable.default())
+        assert caught.value.extensions() == {"code": "QUERY_TOO_COMPLEX", "reason": "time budget"}
+        # The store answers the next question: the budget ended a search, not the store.
+        assert await store.get_people(["k00"])
+    finally:
+        await store.close()
