@@ -8,7 +8,6 @@ Needs a real Neo4j (TIEGRAPH_NEO4J_*); without one these tests fail, never skip.
 
 from __future__ import annotations
 
-import doctest
 import hashlib
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -19,7 +18,6 @@ import pytest
 import pytest_asyncio
 from neo4j import AsyncDriver, AsyncGraphDatabase
 
-import graph_schema.migrate
 from graph_schema import InvalidMigration, MigrationChecksumMismatch
 from graph_schema.migrate import load_migrations, migrate, parse_migration
 from service.errors import StoreUnavailable
@@ -28,10 +26,6 @@ from tests.conftest import neo4j_settings
 
 TEST_VERSIONS = 900  # and above: only these tests use them
 TEST_LABEL = "MigrationTestThing"
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(graph_schema.migrate).failed == 0
 
 
 def test_packaged_migrations_load_in_version_order() -> None:
