@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from service.domain import Path, PathQuery, Step
 from service.scoring import TIE_TOLERANCE, ScoringTable, could_still_rank, scored
@@ -134,9 +134,9 @@ class MeetInTheMiddle:
     table : ScoringTable
     source : Neighbourhoods
         Layers and degrees from the database (visibility and the traversal rule applied).
-    source_key, target_key : str
-        The two ends' keys in the database.
-    source_degree, target_degree : int
+    ends : (str, str)
+        The keys of `query.source` and `query.target` in the database.
+    degrees : (int, int)
         How many ratings touch each end: where the search starts.
     """
 
@@ -155,7 +155,9 @@ class MeetInTheMiddle:
         self._degree = {query.source: degrees[0], query.target: degrees[1]}
         # Joining layers already read: the same frontier, caps and far ends at a lower
         # threshold give the same steps.
-        self._joined: dict[tuple[bool, frozenset[tuple[str, int]], frozenset[str]], Any] = {}
+        self._joined: dict[
+            tuple[bool, frozenset[tuple[str, int]], frozenset[str]], dict[str, list[Step]]
+        ] = {}
         # Full layers already read, per (inward, person id): the weakest strength read so far
         # and the steps. A lower threshold reads only the strengths not read yet.
         self._read: dict[tuple[bool, str], tuple[int, list[Step]]] = {}
