@@ -417,7 +417,6 @@ class Neo4jStore:
         self._migrations = migrations
         self._driver: AsyncDriver | None = None
         self._write_turn = asyncio.Lock()
-        self._warming: asyncio.Task[None] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -451,12 +450,13 @@ class Neo4jStore:
             await driver.close()
             raise
         self._driver = driver
-        self._warming = asyncio.create_task(self._plan_search_layers())
+        await self._plan_search_layers()
 
     async def _plan_search_layers(self) -> None:
-        """Run each search layer once on nothing, so that Neo4j plans it now (tens of
-        milliseconds each) rather than inside the first warm-path questions. In the background:
-        start-up does not wait, and a question that comes first plans its own."""
+        """Run each search layer once on nothing, so that Neo4j plans it now rather than
+        inside the first warm-path questions, under their time budget: a cold server took
+        seconds to plan them all. Plans are the server's: only the first open after a
+        server start pays for them; later opens find them cached (milliseconds)."""
         try:
             for statement in cypher.LAYERS.values():
                 params: dict[str, Any] = {
@@ -470,11 +470,6 @@ class Neo4jStore:
             logger.info("planning the search layers ahead stopped: %s", e)
 
     async def close(self) -> None:
-        if self._warming is not None:
-            self._warming.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._warming
-            self._warming = None
         if self._driver is not None:
             driver, self._driver = self._driver, None
             await driver.close()

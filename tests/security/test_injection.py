@@ -79,11 +79,16 @@ def _sqlite_counter(data_dir: Path) -> Callable[[], Awaitable[RawCounts]]:
     return counts
 
 
+# A rating's relationship type carries its strength (RATED_1..RATED_5): all count as RATED.
 NEO4J_COUNTS = """
-CALL { MATCH (n) UNWIND labels(n) AS label RETURN 'label:' + label AS key, count(*) AS n
-       UNION ALL
-       MATCH ()-[r]->() RETURN 'rel:' + type(r) AS key, count(*) AS n }
-RETURN key, n
+CALL () {
+  MATCH (n) UNWIND labels(n) AS label RETURN 'label:' + label AS key, count(*) AS n
+  UNION ALL
+  MATCH ()-[r]->()
+  RETURN 'rel:' + CASE WHEN type(r) STARTS WITH 'RATED_' THEN 'RATED' ELSE type(r) END AS key,
+         count(*) AS n
+}
+RETURN key, sum(n) AS n
 """
 
 

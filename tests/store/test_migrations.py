@@ -34,7 +34,10 @@ def test_packaged_migrations_load_in_version_order() -> None:
     assert versions == sorted(versions) and versions[:3] == [1, 2, 3]
     assert found[0].file_name == "V001__Person_id_unique.cypher"
     assert found[0].description == "Person id unique"
-    assert all("IF NOT EXISTS" in s for m in found for s in m.statements)
+    # Schema statements may run again after a crash between them and their record; data
+    # migrations (V004) are written to resume instead: each moves only what is left.
+    schema = [s for m in found for s in m.statements if s.lstrip().upper().startswith("CREATE")]
+    assert schema and all("IF NOT EXISTS" in s for s in schema)
     packaged = resources.files("graph_schema") / "migrations" / found[0].file_name
     assert found[0].checksum == hashlib.sha256(packaged.read_bytes()).hexdigest()
 
