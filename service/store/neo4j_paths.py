@@ -161,12 +161,17 @@ class MeetInTheMiddle:
         # Full layers already read, per (inward, person id): the weakest strength read so far
         # and the steps. A lower threshold reads only the strengths not read yet.
         self._read: dict[tuple[bool, str], tuple[int, list[Step]]] = {}
+        # Whether the current threshold left out a step or a part (else nothing is missing).
+        self._pruned = False
 
     async def run(self) -> list[Path]:
         first = self.query.first
         found: dict[tuple[str, ...], Path] = {}
         for tau in THRESHOLDS:
+            self._pruned = False
             found = await self._paths_at_least(tau)
+            if not self._pruned:
+                break  # the threshold left nothing out: these are all the paths there are
             kth = _kth_best(found.values(), first)
             if kth is not None and kth * (1.0 - 2 * TIE_TOLERANCE) >= tau:
                 break  # every path that could rank scores at least tau, and all those are here
@@ -250,6 +255,8 @@ class MeetInTheMiddle:
             end = side.end(part)
             best[end] = max(best.get(end, 0.0), part.score)
         caps = {end: self._cap(score * best_other, tau) for end, score in best.items()}
+        if any(cap < self.query.max_strength for cap in caps.values()):
+            self._pruned = True
         return {end: cap for end, cap in caps.items() if cap > 0}
 
     async def _grow(self, side: _Side, tau: float, found: dict[tuple[str, ...], Path]) -> None:
@@ -265,12 +272,17 @@ class MeetInTheMiddle:
                     continue
                 score = part.score * table.p(step.strength)
                 if score < tau * _SLACK:
+                    self._pruned = True
                     continue
                 longer = _extend(part, step, side.inward, score)
                 if other == goal:
                     self._record(longer.people, longer.steps, found)
-                elif other not in q.avoid and score * table.best_p >= tau * _SLACK:
+                elif other in q.avoid:
+                    continue
+                elif score * table.best_p >= tau * _SLACK:
                     grown.append(longer)
+                else:
+                    self._pruned = True
         side.layers.append(grown)
 
     async def _join(
@@ -299,9 +311,10 @@ class MeetInTheMiddle:
                     continue
                 score = part.score * table.p(step.strength)
                 for rest in targets.get(other, ()):
-                    if score * rest.score < tau * _SLACK or not set(part.people).isdisjoint(
-                        rest.people
-                    ):
+                    if score * rest.score < tau * _SLACK:
+                        self._pruned = True
+                        continue
+                    if not set(part.people).isdisjoint(rest.people):
                         continue
                     prefix, suffix = (rest, part) if near.inward else (part, rest)
                     self._record(
