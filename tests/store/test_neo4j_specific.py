@@ -37,7 +37,7 @@ from service.errors import NotFound, StoreUnavailable
 from service.scoring import ScoringTable, rank_paths
 from service.store.base import PeopleAfter, RatingsAfter
 from service.store.neo4j import Neo4jStore
-from tests.conftest import neo4j_settings, wipe_neo4j
+from tests.conftest import TEST_QUERY_BUDGET, neo4j_settings, wipe_neo4j
 
 pytestmark = pytest.mark.neo4j
 
@@ -50,8 +50,9 @@ T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 async def store() -> AsyncIterator[Neo4jStore]:
     settings = neo4j_settings()
     opened = Neo4jStore(
-        settings["uri"], settings["user"], settings["password"], settings["database"]
-    )
+        settings["uri"], settings["user"], settings["password"], settings["database"],
+        query_budget=TEST_QUERY_BUDGET,
+    )  # fmt: skip
     await opened.open()
     await wipe_neo4j(settings)
     yield opened
