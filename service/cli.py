@@ -43,6 +43,19 @@ def _settings(**overrides: Any) -> Settings:
         raise typer.Exit(2) from e
 
 
+# The store flags `serve` and `load` share.
+StoreOption = Annotated[
+    str | None,
+    typer.Option(help="embedded or neo4j (env TIEGRAPH_STORE, default embedded)."),
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Where the embedded store keeps its data (env TIEGRAPH_DATA_DIR, default ./.tiegraph)."
+    ),
+]
+
+
 @app.command()
 def serve(
     host: Annotated[
@@ -51,17 +64,8 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="Port (env TIEGRAPH_PORT, default 8000).")
     ] = None,
-    store: Annotated[
-        str | None,
-        typer.Option(help="embedded or neo4j (env TIEGRAPH_STORE, default embedded)."),
-    ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="Where the embedded store keeps its data (env TIEGRAPH_DATA_DIR, "
-            "default ./.tiegraph)."
-        ),
-    ] = None,
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
     dev: Annotated[
         bool,
         typer.Option(
@@ -118,17 +122,8 @@ def export_schema() -> None:
 @app.command()
 def load(
     file: Annotated[Path, typer.Argument(help="JSON Lines: person and rating records.")],
-    store: Annotated[
-        str | None,
-        typer.Option(help="embedded or neo4j (env TIEGRAPH_STORE, default embedded)."),
-    ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="Where the embedded store keeps its data (env TIEGRAPH_DATA_DIR, "
-            "default ./.tiegraph)."
-        ),
-    ] = None,
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
     batch_size: Annotated[
         int, typer.Option(min=1, help="Records per transaction (and per checkpoint).")
     ] = 10_000,
