@@ -1,6 +1,6 @@
 // The request inbox (API.md v2): pending connection requests with the owner's triage (which of
 // the four rules fired, why, and a draft reply), answered with accept (a rating) or decline.
-import { h, field, guarded, needMe, personLink, strengthText, VISIBILITIES } from "../dom.js";
+import { add, h, field, guarded, needMe, personLink, strengthText, VISIBILITIES } from "../dom.js";
 import { gql } from "../api.js";
 import { go } from "../nav.js";
 import { me } from "../session.js";
@@ -64,7 +64,7 @@ function card(r) {
   const t = r.triage;
   const li = h("li", { class: "card", "data-request": r.id, "data-from": r.from.id, "data-action": t.action, "data-rule": t.rule });
   const status = h("div", { "aria-live": "polite" });
-  li.append(
+  add(li,
     h("h2", {}, personLink(r.from), h("span", { class: "muted" }, ` · ${new Date(r.sentAt).toLocaleString()}`)),
     [r.from.headline, r.from.company, r.from.location].some(Boolean)
       ? h("p", { class: "muted" }, [r.from.headline, r.from.company, r.from.location].filter(Boolean).join(" · ")) : null,
