@@ -219,6 +219,8 @@ class Page:
         # The whole page, not only the window (Chrome DevTools: capture beyond the viewport).
         metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})  # type: ignore[attr-defined]
         size = metrics["cssContentSize"]
+        # Capturing beyond the viewport drops the scrollbar, so the page lays out that wider.
+        width = max(size["width"], self.driver.execute_script("return window.innerWidth"))
         shot = self.driver.execute_cdp_cmd(  # type: ignore[attr-defined]
             "Page.captureScreenshot",
             {
@@ -227,7 +229,7 @@ class Page:
                 "clip": {
                     "x": 0,
                     "y": 0,
-                    "width": size["width"],
+                    "width": width,
                     "height": size["height"],
                     "scale": 1,
                 },

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -210,6 +211,41 @@ def test_warm_paths_page_draws_the_apis_paths_in_order(dev_page: Page) -> None:
     page.assert_clean()
 
 
+def test_warm_paths_by_keyboard_alone(dev_page: Page) -> None:
+    page = dev_page
+    choose_me(page, "ana")
+    page.open("/#/introduce")
+    page.wait_ready("introduce")
+    # The heading has the focus; from there: target, hops, strength, paths, avoid, the button.
+    keys = page.driver.switch_to.active_element
+    assert keys.tag_name == "h1"
+    keys.send_keys(Keys.TAB)
+    page.driver.switch_to.active_element.send_keys("sam", Keys.TAB)
+    page.driver.switch_to.active_element.send_keys("4", Keys.TAB)
+    page.driver.switch_to.active_element.send_keys("3", Keys.TAB)
+    for _ in range(2):
+        page.driver.switch_to.active_element.send_keys(Keys.TAB)
+    button = page.driver.switch_to.active_element
+    assert button.text == "Find introductions"
+    before = page.ready_marker()
+    button.send_keys(Keys.ENTER)
+    page.wait_ready("introduce", previous=before)
+    page.wait("document.querySelector('#introduce-results[data-loaded]') !== null")
+    assert_page_matches(page, introductions(page, target="sam", maxHops=4, maxStrength=3))
+    page.assert_clean()
+
+
+def assert_fits(page: Page) -> int:
+    """Nothing wider than the window: no sideways scrolling on a phone."""
+    width: int = page.driver.execute_script("return document.documentElement.clientWidth")
+    assert width <= 400, width
+    overflow = page.driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the page is {overflow}px wider than a {width}px window"
+    return width
+
+
 def test_warm_paths_page_fits_a_phone(dev_page: Page) -> None:
     page = dev_page
     page.driver.set_window_size(375, 812)
@@ -217,16 +253,34 @@ def test_warm_paths_page_fits_a_phone(dev_page: Page) -> None:
     page.open("/#/introduce?target=sam&maxHops=4")
     page.wait_ready("introduce")
     page.wait("document.querySelector('#introduce-results[data-loaded]') !== null")
-    width = page.driver.execute_script("return window.innerWidth")
-    assert width <= 400, width
-    overflow = page.driver.execute_script(
-        "return document.documentElement.scrollWidth - window.innerWidth"
-    )
-    assert overflow <= 0, f"the page is {overflow}px wider than a {width}px window"
+    width = assert_fits(page)
+    assert len(page.all("svg.path")) >= 4
     for svg in page.all("svg.path"):
         assert svg.size["width"] <= width
     page.assert_clean()
     page.screenshot("warm-paths-phone")
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/", "home"),
+        ("/#/people?search=a", "people"),
+        ("/#/person?id=ana", "person"),
+        ("/#/rate?to=sam", "rate"),
+        ("/#/introduce?target=nobody", "introduce"),
+    ],
+)
+def test_every_page_fits_a_phone(dev_page: Page, path: str, name: str) -> None:
+    page = dev_page
+    page.driver.set_window_size(375, 812)
+    choose_me(page, "ana")
+    page.open(path)
+    page.wait_ready(name)
+    assert page.css("main h1").text
+    assert_fits(page)
+    page.assert_clean()
+    page.screenshot(f"{name}-phone")
 
 
 def test_a_rating_made_in_the_page_is_in_the_store(dev_page: Page) -> None:

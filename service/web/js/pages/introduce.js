@@ -70,6 +70,10 @@ export async function render(main, params) {
   main.append(results);
   await guarded(results, async () => {
     const data = await gql(QUERY, { from: fromId, target, maxHops, maxStrength, avoid, first });
+    if (!data.target) {
+      results.append(h("div", { class: "notice", role: "status" }, `No person with id “${target}”: `,
+        h("a", { href: "#/people" }, "find them by name"), "."));
+    }
     const name = data.target ? data.target.name : target;
     results.append(
       h("h2", {}, `Introducers to ${name}`),
