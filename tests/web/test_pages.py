@@ -373,6 +373,10 @@ def test_with_a_token_the_page_acts_as_the_tokens_person(token_page: Page) -> No
     page.open("/#/introduce?target=sam")
     page.wait_ready("introduce")
     assert "UNAUTHENTICATED" in page.css("#introduce-results .error").text
+    # The suggestions under a person field say so too, rather than staying silent.
+    page.css("#target").send_keys(Keys.END, "x")
+    page.wait("document.querySelector('.suggest-error .error') !== null")
+    assert "UNAUTHENTICATED" in page.css(".suggest-error .error").text
     page.assert_clean()
 
     # Paste ana's token (from `tiegraph token`): "me" defaults to its subject.

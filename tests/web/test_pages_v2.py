@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.web.browser import Page
-from tests.web.test_pages import choose_me
+from tests.web.test_pages import assert_fits, choose_me
 
 CONNECTIONS_CSV = """First Name,Last Name,URL,Email Address,Company,Position,Connected On
 Hana,Ito,https://www.linkedin.com/in/hana-ito/,,Globex,Engineer,15 Aug 2021
@@ -216,3 +217,16 @@ def test_report_page_shows_the_network_report(dev_page: Page) -> None:
     ]
     page.assert_clean()
     page.screenshot("report")
+
+
+@pytest.mark.parametrize("name", ["review", "inbox", "report"])
+def test_v2_pages_fit_a_phone(dev_page: Page, name: str) -> None:
+    page = dev_page
+    page.driver.set_window_size(375, 812)
+    choose_me(page, "ana")
+    page.open(f"/#/{name}")
+    page.wait_ready(name)
+    assert not page.all("main .error"), page.css("main .error").text
+    assert_fits(page)
+    page.assert_clean()
+    page.screenshot(f"{name}-phone")

@@ -114,11 +114,13 @@ export function needMe(main, meId, what) {
   return true;
 }
 
-/** A text input for a person id with suggestions (a datalist filled from the people search). */
+/** A text input for a person id with suggestions (a datalist filled from the people search).
+ * A failing search is said under the field, in words, like every other error. */
 export function personInput({ id, label, value = "", required = false, search }) {
   const listId = id + "-list";
   const input = h("input", { type: "text", id, name: id, value, required, list: listId, autocomplete: "off", spellcheck: "false" });
   const list = h("datalist", { id: listId });
+  const problem = h("div", { class: "suggest-error" });
   let pending = 0;
   input.addEventListener("input", async () => {
     const text = input.value.trim();
@@ -127,12 +129,13 @@ export function personInput({ id, label, value = "", required = false, search })
     try {
       const people = await search(text);
       if (mine !== pending) return;
+      problem.replaceChildren();
       list.replaceChildren(...people.map((p) => h("option", { value: p.id }, personLabel(p))));
-    } catch {
-      // Suggestions are a convenience: a failing search shows when the form is submitted.
+    } catch (e) {
+      if (mine === pending) problem.replaceChildren(errorBox(e));
     }
   });
-  return h("label", { for: id }, label, input, list);
+  return h("div", {}, h("label", { for: id }, label, input, list), problem);
 }
 
 export function field(form, name) {
