@@ -25,7 +25,7 @@ function showWho() {
   const role = claims().role;
   who.textContent = id
     ? `me: ${id}${token() ? ` (token${role ? ", " + role : ""})` : " (no token)"}`
-    : "not chosen who I am";
+    : "no “me” chosen";
 }
 
 let generation = 0;

@@ -40,7 +40,7 @@ export async function render(main, params) {
     body.append(h("div", { class: "card" },
       h("p", {}, h("code", {}, p.id), [p.headline, p.company, p.location].filter(Boolean).map((t) => [" · ", t])),
       p.profileUrl ? h("p", {}, h("a", { href: p.profileUrl, rel: "noreferrer noopener" }, p.profileUrl)) : null,
-      h("p", { class: "row" },
+      p.id === me() ? null : h("p", { class: "row" },
         h("a", { href: `#/introduce?target=${encodeURIComponent(p.id)}` }, `Who can introduce me to ${p.name}?`),
         h("a", { href: `#/rate?to=${encodeURIComponent(p.id)}` }, `Rate how well I know ${p.name}`),
       ),
