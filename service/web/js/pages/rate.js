@@ -90,7 +90,7 @@ export async function render(main, params) {
       const r = data.rateConnection;
       status.replaceChildren(h("div", { class: "success", role: "status", id: "rate-saved" },
         `Saved: you know ${r.to.name} as ${r.strength} · ${STRENGTH_WORDS[r.strength]}`,
-        r.groups.length ? ` (${r.groups.join(", ")})` : "", `, visible to ${r.visibility.toLowerCase()}. `,
+        r.groups.length ? ` (${r.groups.join(", ")})` : "", `, visibility ${r.visibility.toLowerCase()}. `,
         h("a", { href: `#/person?id=${encodeURIComponent(r.from.id)}` }, "See your ratings"), "."));
     });
     button.disabled = false;
