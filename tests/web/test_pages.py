@@ -78,10 +78,7 @@ def test_home_page_is_usable_with_the_keyboard(dev_page: Page) -> None:
     assert "You are Ana Ortiz (ana)" in page.css(".success").text
     assert page.driver.execute_script("return sessionStorage.getItem('tiegraph.me')") == "ana"
     assert "me: ana" in page.css("#who").text
-    # Every field has a label that names it.
-    for control in page.all("main input, main textarea, main select"):
-        control_id = control.get_attribute("id")
-        assert page.all(f"label[for='{control_id}']"), f"#{control_id} has no label"
+    assert_labelled(page)
     page.assert_clean()
     page.screenshot("home")
 
@@ -237,6 +234,22 @@ def test_warm_paths_by_keyboard_alone(dev_page: Page) -> None:
     page.assert_clean()
 
 
+def assert_labelled(page: Page) -> None:
+    """Every field has a label with words; every control is a real button, link or field."""
+    unlabelled = page.driver.execute_script(
+        "return [...document.querySelectorAll('main input, main textarea, main select')]"
+        ".filter((e) => !(e.labels && [...e.labels].some((l) => l.textContent.trim())))"
+        ".map((e) => e.outerHTML);"
+    )
+    assert unlabelled == []
+    clickable = page.driver.execute_script(
+        "return [...document.querySelectorAll("
+        "'main div[tabindex], main span[tabindex], main [role=button], main [onclick]')]"
+        ".map((e) => e.outerHTML);"
+    )
+    assert clickable == []
+
+
 def assert_fits(page: Page) -> int:
     """Nothing wider than the window: no sideways scrolling on a phone."""
     width: int = page.driver.execute_script("return document.documentElement.clientWidth")
@@ -281,6 +294,7 @@ def test_every_page_fits_a_phone(dev_page: Page, path: str, name: str) -> None:
     page.wait_ready(name)
     assert page.css("main h1").text
     assert_fits(page)
+    assert_labelled(page)
     page.assert_clean()
     page.screenshot(f"{name}-phone")
 

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.web.browser import Page
-from tests.web.test_pages import assert_fits, choose_me
+from tests.web.test_pages import assert_fits, assert_labelled, choose_me
 
 CONNECTIONS_CSV = """First Name,Last Name,URL,Email Address,Company,Position,Connected On
 Hana,Ito,https://www.linkedin.com/in/hana-ito/,,Globex,Engineer,15 Aug 2021
@@ -228,5 +228,6 @@ def test_v2_pages_fit_a_phone(dev_page: Page, name: str) -> None:
     page.wait_ready(name)
     assert not page.all("main .error"), page.css("main .error").text
     assert_fits(page)
+    assert_labelled(page)
     page.assert_clean()
     page.screenshot(f"{name}-phone")
