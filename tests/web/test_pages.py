@@ -5,6 +5,7 @@ what the API answers; what the page writes is in the store."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from tests.web.browser import Page
+from tests.web.browser import Page, serving
+from tests.web.conftest import seed
 
 STEP = "from { id } to { id } strength ratedBy { id } groups"
 
@@ -424,3 +426,24 @@ def test_with_a_token_the_page_acts_as_the_tokens_person(token_page: Page) -> No
     assert "FORBIDDEN" in page.css("#introduce-results .error").text
     page.assert_clean()
     assert json.loads(storage[1]) == {}
+
+
+def test_a_rating_made_in_the_page_survives_a_restart(driver: Any, tmp_path: Path) -> None:
+    """Acknowledged in the page means written: the service restarted on the same data directory
+    answers it."""
+    data_dir = tmp_path / "data"
+    with serving(data_dir, dev=True) as server:
+        seed(server)
+        page = Page(driver, server)
+        driver.set_window_size(1280, 900)
+        choose_me(page, "fay")
+        page.open("/#/rate?to=zoe")
+        page.wait_ready("rate")
+        page.css("#strength-1").click()
+        page.css("#rate-submit").click()
+        page.wait("document.querySelector('#rate-saved, #rate-status .error') !== null")
+        assert page.all("#rate-saved"), page.css("#rate-status").text
+        page.assert_clean()
+    with serving(data_dir, dev=True) as again:
+        rating = again.data('{ rating(from: "fay", to: "zoe") { strength groups visibility } }')
+    assert rating["rating"] == {"strength": 1, "groups": [], "visibility": "CONNECTIONS"}
