@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from service.api.context import AppServices, context_getter
 from service.api.http import BodyLimitMiddleware, RequestIdMiddleware, TiegraphGraphQLRouter
 from service.api.schema import build_schema
+from service.api.web import mount_web
 from service.errors import StoreUnavailable
 from service.settings import Settings
 from service.store.factory import StoreHandle, make_store
@@ -59,6 +60,9 @@ def create_app(settings: Settings) -> FastAPI:
         except StoreUnavailable as e:
             return JSONResponse({"status": "unavailable", "reason": e.message}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    # Issue 10: the web app at / and the vendored GraphiQL's files (service.api.web).
+    mount_web(app)
 
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

@@ -14,7 +14,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +23,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from service.api.context import RequestContext, request_id_of
 from service.api.errors import error_body, refusal_body
+from service.api.web import graphiql_page
 from service.errors import InvalidInput, QueryTooComplex, TiegraphError
 
 logger = logging.getLogger("tiegraph")
@@ -138,3 +139,7 @@ class TiegraphGraphQLRouter(GraphQLRouter[Any, None]):
         except HTTPException as e:
             body = error_body(e.reason, {"code": InvalidInput.code})
             return JSONResponse(body, status_code=e.status_code)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the service's own files (service/web/vendor), not from a CDN."""
+        return graphiql_page(request)
