@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry import UNSET
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from service.api.context import RequestContext, request_id_of
@@ -153,6 +154,11 @@ class TiegraphGraphQLRouter(GraphQLRouter[Any, None]):
         except HTTPException as e:
             record(request.scope.setdefault("state", {}), Outcome(codes=[InvalidInput.code]))
             body = error_body(e.reason, {"code": InvalidInput.code})
+            if media == GRAPHQL_RESPONSE and isinstance(e.__cause__, InvalidOperationTypeError):
+                # GraphQL over HTTP: a mutation over GET is 405 (application/json keeps 400).
+                response = graphql_json(body, media, status=405)
+                response.headers["Allow"] = "POST"
+                return response
             return graphql_json(body, media, status=e.status_code)
         status = getattr(request.state, "graphql_status", None)
         if media == GRAPHQL_RESPONSE and isinstance(status, int):

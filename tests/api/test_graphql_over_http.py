@@ -109,6 +109,22 @@ async def test_json_unless_asked_for(dev_api: Api, accept: str | None) -> None:
     assert response.json()["data"] is None
 
 
+async def test_a_mutation_over_get_is_405(dev_api: Api) -> None:
+    response = await dev_api.client.get(
+        "/graphql",
+        params={"query": 'mutation { deletePerson(id: "x") }'},
+        headers={"Accept": GR_ACCEPT},
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    query = await dev_api.client.get(
+        "/graphql", params={"query": "{ people { items { id } } }"}, headers={"Accept": GR_ACCEPT}
+    )
+    assert query.status_code == 200
+    assert query.json() == {"data": {"people": {"items": []}}}
+
+
 async def test_graphiql_still_for_browsers(dev_api: Api) -> None:
     response = await dev_api.client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200

@@ -85,6 +85,30 @@ async def test_store_availability_follows_the_store(tmp_path: Path) -> None:
     assert gauge._value.get() == 0  # closed
 
 
+@pytest.mark.neo4j
+async def test_neo4j_store_calls_are_timed(tmp_path: Path) -> None:
+    """The proxy wraps whichever store the factory builds: the Neo4j one as well."""
+    from tests.conftest import neo4j_settings
+
+    neo4j = neo4j_settings()
+    settings = settings_for(
+        tmp_path / "unused",
+        dev=True,
+        store="neo4j",
+        neo4j_uri=neo4j["uri"],
+        neo4j_user=neo4j["user"] or "neo4j",
+        neo4j_password=neo4j["password"] or "",
+        neo4j_database=neo4j["database"],
+    )
+    async with running(settings) as api:
+        await api.data('query Nobody { people(search: "zz-no-such-name") { items { id } } }')
+        found = await samples(api)
+    store = "tiegraph_store_call_duration_seconds_count"
+    assert value(found, store, method="open", outcome="ok") == 1
+    assert value(found, store, method="search_people", outcome="ok") == 1
+    assert value(found, "tiegraph_store_available") == 1
+
+
 async def test_unknown_paths_are_one_label(dev_api: Api) -> None:
     for path in ("/wp-admin", "/a/b/c", "/.env"):
         assert (await dev_api.client.get(path)).status_code == 404
