@@ -8,11 +8,12 @@ plus the record's extra fields (the access log adds ``request_id``, ``operation`
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
+
+import orjson
 
 # The attributes every LogRecord has; anything else on a record came as `extra=`.
 _STANDARD = frozenset(
@@ -41,7 +42,8 @@ class JsonFormatter(logging.Formatter):
         entry.update(extra_fields(record))
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        # orjson: several times json's speed, and this runs for every request.
+        return orjson.dumps(entry, default=str).decode()
 
 
 class TextFormatter(logging.Formatter):
