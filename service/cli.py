@@ -50,7 +50,7 @@ def _settings(**overrides: Any) -> Settings:
         raise typer.Exit(2) from e
 
 
-E = TypeVar("E", bound=StrEnum)
+E = TypeVar("E", bound=Enum)
 
 
 def _choice(kind: type[E], text: str) -> E:
@@ -136,7 +136,12 @@ def serve(
 @app.command()
 def token(
     sub: Annotated[str, typer.Option(help="The viewer's person id.")],
-    role: Annotated[Role, typer.Option(help="user or admin.")] = Role.USER,
+    role: Annotated[
+        Role,
+        typer.Option(
+            parser=lambda text: _choice(Role, text), metavar="[user|admin]", help="user or admin."
+        ),
+    ] = Role.USER,
     ttl: Annotated[str, typer.Option(help="Lifetime: 30m, 1h, 7d, ...")] = "1h",
 ) -> None:
     """Print a bearer token signed with TIEGRAPH_JWT_SECRET."""

@@ -169,6 +169,15 @@ def test_a_bad_store_flag_names_the_choices(command: str, tmp_path: Path) -> Non
     assert "Value error" not in result.output
 
 
+def test_a_bad_role_names_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIEGRAPH_JWT_SECRET", SECRET)
+    result = runner.invoke(app, ["token", "--sub", "ana", "--role", "root"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--role': 'root' is not one of 'user', 'admin'" in _plain(
+        result.output
+    )
+
+
 @pytest.mark.parametrize(
     ("variable", "given", "expected"),
     [
