@@ -3,6 +3,7 @@ listening yet."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -34,8 +35,12 @@ def unavailable_answers(url: str) -> float:
 
 
 @pytest.mark.parametrize("write", [False, True])
-def test_service_unavailable_is_retried_then_raised(tmp_path: Path, write: bool) -> None:
-    """Reads and writes alike: SERVICE_UNAVAILABLE means nothing was written."""
+def test_service_unavailable_is_retried_then_raised(
+    tmp_path: Path, write: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reads and writes alike: SERVICE_UNAVAILABLE means nothing was written. Every attempt
+    carries the call's one request id, which the service logs and the error holds."""
+    caplog.set_level(logging.INFO, logger="tiegraph.access")
     settings = settings_for(
         tmp_path / "unused", store="neo4j", neo4j_uri=DEAD_NEO4J, store_retry_interval=0
     )
@@ -50,6 +55,12 @@ def test_service_unavailable_is_retried_then_raised(tmp_path: Path, write: bool)
             assert time.monotonic() - started < 5
         assert raised.value.extensions["code"] == "SERVICE_UNAVAILABLE"
         assert unavailable_answers(url) == 3  # the first attempt and two retries
+    attempts = [
+        getattr(record, "request_id", None)
+        for record in caplog.records
+        if record.name == "tiegraph.access" and getattr(record, "path", None) == "/graphql"
+    ]
+    assert attempts == [raised.value.request_id] * 3
 
 
 def test_connection_refused_is_retried_until_the_service_is_up(tmp_path: Path) -> None:
