@@ -10,24 +10,43 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse, Response
 
 from service.api.context import AppServices, context_getter
-from service.api.http import BodyLimitMiddleware, RequestIdMiddleware, TiegraphGraphQLRouter
+from service.api.http import (
+    REQUEST_ID_HEADER,
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    TiegraphGraphQLRouter,
+)
 from service.api.schema import build_schema
 from service.api.web import mount_web
 from service.errors import StoreUnavailable
+from service.observability.access import AccessLogMiddleware
+from service.observability.metrics import CONTENT_TYPE, Metrics
+from service.observability.store_proxy import instrument
 from service.settings import Settings
+from service.store.base import Store
 from service.store.factory import StoreHandle, make_store
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The tiegraph service; `settings` already hold a usable secret policy (see Settings)."""
+def create_app(settings: Settings, tracer_provider: Any = None) -> FastAPI:
+    """The tiegraph service; `settings` already hold a usable secret policy (see Settings).
+    `tracer_provider`: an OpenTelemetry TracerProvider that GraphQL operations are traced to."""
+    metrics = Metrics() if settings.metrics else None
+
+    def new_store() -> Store:
+        store = make_store(settings)
+        return store if metrics is None else instrument(store, metrics)
+
     services = AppServices(
         settings=settings,
-        store=StoreHandle(lambda: make_store(settings), settings.store_retry_interval),
+        store=StoreHandle(new_store, settings.store_retry_interval),
         table=settings.scoring_table,
     )
 
@@ -41,8 +60,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="tiegraph", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.services = services
+    app.state.metrics = metrics
     router = TiegraphGraphQLRouter(
-        build_schema(settings),
+        build_schema(settings, tracer_provider),
         context_getter=context_getter(services),
         graphql_ide="graphiql",
         subscription_protocols=(),  # the schema has no subscriptions
@@ -64,6 +84,25 @@ def create_app(settings: Settings) -> FastAPI:
     # Issue 10: the web app at / and the vendored GraphiQL's files (service.api.web).
     mount_web(app)
 
+    if metrics is not None:
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics_endpoint() -> Response:
+            return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    # The last added is the outermost: RequestId -> AccessLog -> CORS -> GZip -> BodyLimit.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    if settings.gzip_min_bytes > 0:
+        app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=5)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER],
+            max_age=600,
+        )
+    app.add_middleware(AccessLogMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -10,12 +10,14 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable, Iterator
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
 
+from service.config_errors import describe
 from service.domain import Role
 from service.settings import Settings
 
@@ -35,18 +37,47 @@ DEV_WARNING = (
 
 def _settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the flags that were given on top."""
-    given = {key: value for key, value in overrides.items() if value is not None}
+    given = {
+        key: value.value if isinstance(value, Enum) else value
+        for key, value in overrides.items()
+        if value is not None
+    }
     try:
         return Settings(**given)
     except ValidationError as e:
-        typer.echo(f"tiegraph: invalid configuration:\n{e}", err=True)
+        for line in describe(e, Settings, flags=given):
+            typer.echo(f"tiegraph: {line}", err=True)
         raise typer.Exit(2) from e
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def _choice(kind: type[E], text: str) -> E:
+    """`text` as a member of `kind`, or click's one-line usage error naming the choices
+    (typer's own message for enums carries pydantic's "Value error," prefix)."""
+    try:
+        return kind(text)
+    except ValueError:
+        allowed = ", ".join(repr(member.value) for member in kind)
+        raise typer.BadParameter(f"{text!r} is not one of {allowed}") from None
+
+
+class StoreKind(StrEnum):
+    """The --store choices (typer shows them and refuses anything else)."""
+
+    EMBEDDED = "embedded"
+    NEO4J = "neo4j"
 
 
 # The store flags `serve` and `load` share.
 StoreOption = Annotated[
-    str | None,
-    typer.Option(help="embedded or neo4j (env TIEGRAPH_STORE, default embedded)."),
+    StoreKind | None,
+    typer.Option(
+        parser=lambda text: _choice(StoreKind, text),
+        metavar="[embedded|neo4j]",
+        help="embedded or neo4j (env TIEGRAPH_STORE, default embedded).",
+    ),
 ]
 DataDirOption = Annotated[
     Path | None,
@@ -79,23 +110,38 @@ def serve(
     import uvicorn
 
     from service.app import create_app
+    from service.observability.logs import configure_logging
 
     settings = _settings(host=host, port=port, store=store, data_dir=data_dir, dev=dev or None)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    application = create_app(settings)
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        application = create_app(settings)
+    except RuntimeError as e:  # a setting that needs what is not installed (tracing)
+        typer.echo(f"tiegraph: {e}", err=True)
+        raise typer.Exit(2) from e
     if settings.dev:
         logger.warning(DEV_WARNING)
+    # log_config=None: uvicorn's loggers keep the handler above (one format for all lines);
+    # its access log is off, `tiegraph.access` logs every request with more in it.
     uvicorn.run(
-        application, host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
     )
 
 
 @app.command()
 def token(
     sub: Annotated[str, typer.Option(help="The viewer's person id.")],
-    role: Annotated[Role, typer.Option(help="user or admin.")] = Role.USER,
+    role: Annotated[
+        Role,
+        typer.Option(
+            parser=lambda text: _choice(Role, text), metavar="[user|admin]", help="user or admin."
+        ),
+    ] = Role.USER,
     ttl: Annotated[str, typer.Option(help="Lifetime: 30m, 1h, 7d, ...")] = "1h",
 ) -> None:
     """Print a bearer token signed with TIEGRAPH_JWT_SECRET."""
@@ -227,3 +273,32 @@ def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
 
 def main() -> None:
     app()
+
+
+# --- tiegraph --version -------------------------------------------------------------------
+def package_version() -> str:
+    """The installed distribution's version (pyproject.toml's, once installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tiegraph")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tiegraph {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Relationship-strength graph service: warm introductions over GraphQL."""

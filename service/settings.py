@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.scoring import ScoringTable
 
@@ -18,6 +18,8 @@ MIB = 1024 * 1024
 MIN_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash
 
 logger = logging.getLogger("tiegraph")
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class Settings(BaseSettings):
@@ -28,7 +30,7 @@ class Settings(BaseSettings):
     store: Literal["embedded", "neo4j"] = "embedded"
     data_dir: Path = Path(".tiegraph")
     dev: bool = False
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
 
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"
@@ -99,3 +101,30 @@ class Settings(BaseSettings):
             for secret in (self.jwt_secret, self.jwt_previous_secret)
             if secret is not None
         ]
+
+    # --- running it like production (issue 11): logs, metrics, tracing, CORS, gzip ----------
+    # "json": one JSON object a line (every request: id, operation, duration, error codes);
+    # "text": the same records as plain lines, for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    # Serve Prometheus metrics at GET /metrics (no authentication: bind or filter it).
+    metrics: bool = True
+    # "otel": add strawberry's OpenTelemetry extension to the schema; spans go to the global
+    # tracer provider (configure it with the OpenTelemetry SDK, `pip install tiegraph[otel]`).
+    tracing: Literal["off", "otel"] = "off"
+    # Origins a browser may call the API from (comma-separated; "*" for any); none by default.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Responses of at least this many bytes are gzip-compressed for clients that accept it;
+    # 0 turns compression off.
+    gzip_min_bytes: int = Field(default=1024, ge=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value

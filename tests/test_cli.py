@@ -95,7 +95,7 @@ def test_invalid_settings_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIEGRAPH_STORE", "postgres")
     result = runner.invoke(app, ["token", "--sub", "alice"])
     assert result.exit_code == 2
-    assert "store" in result.output
+    assert "TIEGRAPH_STORE" in result.output
 
 
 def test_export_schema_prints_the_sdl() -> None:
@@ -137,6 +137,147 @@ def test_serve_dev_warns_and_serves_on_localhost(tmp_path: Path) -> None:
         output = "".join(lines)
         assert "WARNING" in output and "authentication is OFF" in output, output
         assert "Uvicorn running on http://127.0.0.1:" in output, output
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# --- issue 11: --version, clear errors for choices, JSON logs, the settings table ------------
+def _plain(text: str) -> str:
+    """CLI output without rich's box drawing and line wrapping."""
+    return " ".join(text.replace("│", " ").replace("╭", " ").replace("╰", " ").split())
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"tiegraph {version('tiegraph')}\n"
+
+
+@pytest.mark.parametrize("command", ["serve", "load"])
+def test_a_bad_store_flag_names_the_choices(command: str, tmp_path: Path) -> None:
+    args = [command, "--store", "neo4"]
+    if command == "load":
+        args.insert(1, str(tmp_path / "x.jsonl"))
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "Invalid value for '--store': 'neo4' is not one of 'embedded', 'neo4j'" in _plain(
+        result.output
+    )
+    assert "Value error" not in result.output
+
+
+def test_a_bad_role_names_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIEGRAPH_JWT_SECRET", SECRET)
+    result = runner.invoke(app, ["token", "--sub", "ana", "--role", "root"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--role': 'root' is not one of 'user', 'admin'" in _plain(
+        result.output
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "given", "expected"),
+    [
+        ("TIEGRAPH_STORE", "neo4", "'neo4' is not one of 'embedded', 'neo4j'"),
+        ("TIEGRAPH_LOG_FORMAT", "xml", "'xml' is not one of 'json', 'text'"),
+        (
+            "TIEGRAPH_LOG_LEVEL",
+            "loud",
+            "'LOUD' is not one of 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'",
+        ),
+        ("TIEGRAPH_TRACING", "zipkin", "'zipkin' is not one of 'off', 'otel'"),
+        ("TIEGRAPH_PORT", "http", "'http': input should be a valid integer"),
+    ],
+)
+def test_a_bad_setting_in_the_environment_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, variable: str, given: str, expected: str
+) -> None:
+    monkeypatch.setenv("TIEGRAPH_JWT_SECRET", SECRET)
+    monkeypatch.setenv(variable, given)
+    result = runner.invoke(app, ["token", "--sub", "alice"])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"tiegraph: invalid value for {variable}: {expected}")
+    assert "pydantic" not in result.output
+
+
+def test_a_bad_flag_value_names_the_flag(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", "--dev", "--port", "70000", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.startswith("tiegraph: invalid value for --port: 70000: input should be")
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    """Each TIEGRAPH_* variable, written out or as a `/ _SUFFIX` shorthand of the row's first
+    name, is in the Configuration table with a default and a meaning."""
+    text = (ROOT / "README.md").read_text()
+    table = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented: set[str] = set()
+    for row in table.splitlines():
+        cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[0].startswith("`TIEGRAPH_"):
+            continue
+        assert cells[2] and cells[3], row  # a default and a meaning
+        names = [name.strip("` ") for name in cells[0].split("/")]
+        first = names[0]
+        documented.add(first)
+        for short in names[1:]:
+            # `_PASSWORD` after `TIEGRAPH_NEO4J_USER` is TIEGRAPH_NEO4J_PASSWORD: the suffix
+            # replaces one or more trailing parts of the first name.
+            parts = first.split("_")
+            documented.update("_".join(parts[:cut]) + short for cut in range(1, len(parts)))
+    missing = [
+        f"TIEGRAPH_{name.upper()}"
+        for name in Settings.model_fields
+        if f"TIEGRAPH_{name.upper()}" not in documented
+    ]
+    assert missing == []
+
+
+def test_serve_logs_json_lines_with_the_request(tmp_path: Path) -> None:
+    import json
+    import re
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIEGRAPH_")}
+    command = [sys.executable, "-m", "service", "serve", "--dev", "--port", "0"]
+    process = subprocess.Popen(
+        [*command, "--data-dir", str(tmp_path / "data")],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        records = []
+        port = None
+        for line in process.stderr:
+            records.append(json.loads(line))  # every line is one JSON object
+            found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", line)
+            if found:
+                port = int(found[1])
+                break
+        assert port is not None, records
+        assert any(
+            r["level"] == "WARNING" and "authentication is OFF" in r["message"] for r in records
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/graphql",
+            data=b'{"query": "query Everyone { people { items { id } } }"}',
+            headers={"Content-Type": "application/json", "X-Request-ID": "cli-test-1"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.load(response) == {"data": {"people": {"items": []}}}
+        access = json.loads(process.stderr.readline())
+        assert access["logger"] == "tiegraph.access"
+        assert access["request_id"] == "cli-test-1"
+        assert access["operation"] == "Everyone"
+        assert access["status"] == 200 and access["error_codes"] == []
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from cross_web import HTTPException
 from fastapi import Request
@@ -20,9 +20,20 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry import UNSET
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from service.api.context import RequestContext, request_id_of
 from service.api.errors import error_body, refusal_body
+from service.api.graphql_http import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    as_graphql_response,
+    negotiate,
+    status_of,
+)
+from service.api.outcome import Outcome, record
 from service.api.web import graphiql_page
 from service.errors import InvalidInput, QueryTooComplex, TiegraphError
 
@@ -89,6 +100,7 @@ class BodyLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            record(scope.setdefault("state", {}), Outcome(codes=[QueryTooComplex.code]))
             await self._too_large()(scope, receive, send)
             return
         # Read the (possibly chunked) body here, counting, then replay it to the app.
@@ -101,6 +113,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
+                record(scope.setdefault("state", {}), Outcome(codes=[QueryTooComplex.code]))
                 await self._too_large()(scope, receive, send)
                 return
             chunks.append(chunk)
@@ -130,16 +143,52 @@ class TiegraphGraphQLRouter(GraphQLRouter[Any, None]):
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
     ) -> Response:
+        media = negotiate(request.headers.get("accept"))
+        request.state.graphql_media = media
         failure = context.failure if isinstance(context, RequestContext) else None
         browser = self.should_render_graphql_ide(self.request_adapter_class(request))
         if failure is not None and not browser:
-            return JSONResponse(refusal_body(failure, request_id_of(request)))
+            record(request.scope.setdefault("state", {}), Outcome(codes=[failure.code]))
+            return graphql_json(refusal_body(failure, request_id_of(request)), media)
         try:
-            return await super().run(request, context=context, root_value=root_value)
+            response = await super().run(request, context=context, root_value=root_value)
         except HTTPException as e:
+            record(request.scope.setdefault("state", {}), Outcome(codes=[InvalidInput.code]))
             body = error_body(e.reason, {"code": InvalidInput.code})
-            return JSONResponse(body, status_code=e.status_code)
+            if media == GRAPHQL_RESPONSE and isinstance(e.__cause__, InvalidOperationTypeError):
+                # GraphQL over HTTP: a mutation over GET is 405 (application/json keeps 400).
+                response = graphql_json(body, media, status=405)
+                response.headers["Allow"] = "POST"
+                return response
+            return graphql_json(body, media, status=e.status_code)
+        status = getattr(request.state, "graphql_status", None)
+        if media == GRAPHQL_RESPONSE and isinstance(status, int):
+            response.status_code = status
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """The response body; under graphql-response+json a request error has no `data`,
+        and its status (read back in `run`) says what kind of error it is."""
+        body = await super().process_result(request, result)
+        if getattr(request.state, "graphql_media", JSON) == GRAPHQL_RESPONSE:
+            request.state.graphql_status = status_of(dict(body))
+            body = cast(GraphQLHTTPResponse, as_graphql_response(dict(body)))
+        return body
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """GraphiQL from the service's own files (service/web/vendor), not from a CDN."""
         return graphiql_page(request)
+
+
+def graphql_json(body: dict[str, Any], media: str, status: int | None = None) -> Response:
+    """A GraphQL response body built outside strawberry, in the negotiated media type."""
+    if media != GRAPHQL_RESPONSE:
+        return JSONResponse(body, status_code=status or 200)
+    return JSONResponse(
+        as_graphql_response(body),
+        status_code=status or status_of(body),
+        media_type=GRAPHQL_RESPONSE,
+    )

@@ -11,8 +11,11 @@ from strawberry.types import ExecutionContext
 
 from service.api.document_cache import CachedDocuments, DocumentLru
 from service.api.errors import ErrorCodes
+from service.api.graphql_http import OperationNameRequired
 from service.api.limits import ShapeLimits, TokenLimit
+from service.api.outcome import RecordOutcome
 from service.api.resolvers import Mutation, Query
+from service.observability.tracing import tracing_extensions
 from service.settings import Settings
 
 
@@ -24,8 +27,11 @@ class TiegraphSchema(strawberry.Schema):
         ones (bad input, no token) are the client's business, not the log's."""
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """The schema with `settings`' limits; None: the defaults, read from no environment."""
+def build_schema(
+    settings: Settings | None = None, tracer_provider: Any = None
+) -> strawberry.Schema:
+    """The schema with `settings`' limits; None: the defaults, read from no environment.
+    Traced with OpenTelemetry when `tracer_provider` is given or settings.tracing is "otel"."""
     # model_construct: the limits' defaults without Settings' validation (no secret needed
     # to print or test the schema).
     settings = settings or Settings.model_construct()
@@ -40,6 +46,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    # Issue 11. RecordOutcome first, so that its on_operation ends last and reads the errors
+    # ErrorCodes coded.
+    extensions[:0] = [RecordOutcome, OperationNameRequired]
+    extensions.extend(tracing_extensions(settings, tracer_provider))
     return TiegraphSchema(query=Query, mutation=Mutation, extensions=extensions)
 
 

@@ -97,7 +97,7 @@ class StoreHandle:
                 self._last_error = StoreUnavailable(f"the store did not open: {_reason(e)}")
                 raise self._last_error from e
             self._store, self._last_error = store, None
-            logger.info("store open: %s", type(store).__name__)
+            logger.info("store open: %s", type(getattr(store, "inner", store)).__name__)
             return store
 
     async def ping(self) -> None:

@@ -1,0 +1,1 @@
+"""Running tiegraph like production: Prometheus metrics, JSON logs, OpenTelemetry traces."""
