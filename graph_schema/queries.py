@@ -373,11 +373,16 @@ _REQUEST = (
 # The write an import can share: `$rows` of {id, fromId, toId, message, sentAt}, unique by
 # (fromId, toId) (`service.store.neo4j.request_rows`), both people already in the graph. A
 # pending request from the same person to the same owner gets the row's message and sentAt;
-# otherwise a new PENDING one is created with the row's id.
+# otherwise a new PENDING one is created with the row's id. Writing a property of the
+# requester first takes its lock: two concurrent requests of one person take turns, and the
+# second sees the first's pending request instead of creating another.
 REQUESTS_WRITE: Final = f"""
 UNWIND $rows AS row
 MATCH (f:Person {{id: row.fromId}})
 MATCH (o:Person {{id: row.toId}})
+SET f.requesting = true
+REMOVE f.requesting
+WITH f, o, row
 OPTIONAL MATCH (f)-[pending:REQUESTED {{status: 'PENDING'}}]->(o)
 CALL (f, o, row, pending) {{
   WITH f, o, row, pending WHERE pending IS NULL

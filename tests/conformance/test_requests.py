@@ -4,12 +4,14 @@ when read, the policy, the viewer rules."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from service import contacts, requesting
-from service.domain import PersonFields, RatingFields, Viewer, Visibility
+from service.domain import PersonFields, PersonPatch, RatingFields, Viewer, Visibility
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.requests import (
     DEFAULT_RECRUITER_KEYWORDS,
@@ -405,3 +407,45 @@ async def test_write_requests_inside_a_callers_transaction(
     assert sorted(r.id for r in exported) == sorted(r.id for r in page.items)
     await requesting.set_policy(store, admin, OWNER, PolicyFields(interests=["x"]))
     assert await store.export_policies() == [(OWNER, TriagePolicy(interests=("x",)))]
+
+
+# --- concurrency: two store instances (two processes' worth of connections) ---------------
+
+
+async def test_concurrent_writers_keep_one_pending_request_and_answer_it_once(
+    store: Store, store_kind: str, store_factory: Callable[[], Store]
+) -> None:
+    # Neo4j: a second store instance on the same database, as a second process would be
+    # (its own driver and write lock). The embedded store belongs to one process: two
+    # concurrent callers of one instance.
+    first = second = store
+    if store_kind != "embedded":
+        second = store_factory()
+        await second.open()
+    try:
+        await first.upsert_people([PersonPatch(id=OWNER, name="Owner")])
+        await second.get_people([OWNER])
+        requester = [PersonPatch(id="sam", name="Sam")]
+        drafts = [
+            RequestDraft(new_request_id(), "sam", OWNER, f"note {i}", T0 + timedelta(minutes=i))
+            for i in range(6)
+        ]
+        stores = [first, second] * 3
+        filed = await asyncio.gather(
+            *(s.receive_requests(requester, [d]) for s, d in zip(stores, drafts, strict=True))
+        )
+        pending = await first.list_requests(OWNER, RequestStatus.PENDING, 10, None)
+        assert len(pending) == 1
+        assert {r[0].id for r in filed} == {pending[0].id}
+        answers = await asyncio.gather(
+            first.answer_request(pending[0].id, RequestStatus.ACCEPTED, None, T0),
+            second.answer_request(pending[0].id, RequestStatus.DECLINED, None, T0),
+            return_exceptions=True,
+        )
+        failed = [a for a in answers if isinstance(a, BaseException)]
+        assert len(failed) == 1 and isinstance(failed[0], InvalidInput), answers
+        (won,) = [a for a in answers if not isinstance(a, BaseException)]
+        assert (await second.get_request(pending[0].id)) == won
+    finally:
+        if second is not first:
+            await second.close()
