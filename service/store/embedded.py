@@ -545,20 +545,26 @@ class EmbeddedStore:
     async def put_ratings(self, drafts: Sequence[RatingDraft], now: datetime) -> list[Rating]:
         def work() -> list[Rating]:
             self._check_people(drafts, set(), index=len(drafts) > 1)
-            stamp = _iso_datetime(now)
-            ratings: list[Rating] = []
             with self._transaction() as conn:
-                for draft in drafts:
-                    (created,) = conn.execute(
-                        _UPSERT_RATING_RETURNING, _draft_row(draft, stamp)
-                    ).fetchone()
-                    ratings.append(
-                        draft.stamped(created_at=datetime.fromisoformat(created), updated_at=now)
-                    )
+                ratings = self._write_ratings(conn, drafts, now)
             self._remember(drafts)
             return ratings
 
         return await self._run(work)
+
+    def _write_ratings(
+        self, conn: sqlite3.Connection, drafts: Sequence[RatingDraft], now: datetime
+    ) -> list[Rating]:
+        """The rating write of `put_ratings` inside an open transaction; also accepting a
+        connection request goes through it. Call `_remember(drafts)` after COMMIT."""
+        stamp = _iso_datetime(now)
+        ratings: list[Rating] = []
+        for draft in drafts:
+            (created,) = conn.execute(_UPSERT_RATING_RETURNING, _draft_row(draft, stamp)).fetchone()
+            ratings.append(
+                draft.stamped(created_at=datetime.fromisoformat(created), updated_at=now)
+            )
+        return ratings
 
     def _check_people(
         self, drafts: Sequence[RatingDraft], also: set[str] | dict[str, Any], *, index: bool
@@ -738,7 +744,7 @@ class EmbeddedStore:
                 conn.execute(_ANSWER_REQUEST, (status.value, _request_time(now), request_id))
                 if rating is not None:
                     self._check_people([rating], set(), index=False)
-                    conn.execute(_UPSERT_RATING, _draft_row(rating, _iso_datetime(now)))
+                    self._write_ratings(conn, [rating], now)
                 answered = conn.execute(_SELECT_REQUEST, (request_id,)).fetchone()
             if rating is not None:
                 self._remember([rating])
