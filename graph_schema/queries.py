@@ -441,10 +441,14 @@ ORDER BY p.idSort"""
 
 # --- the value of a network (issue 9) -----------------------------------------------------
 
+# When the viewer is the rated person, a CONNECTIONS rating of them is visible by definition
+# (its rater rated the viewer): the owner's own report skips a subquery per rating.
 RATINGS_OF: Final = f"""
 MATCH (x:Person)-[r:{ANY_RATING}]->(y:Person {{id: $toId}})
 {_ME}
-WITH x, r, y, me WHERE {_visible("r", "x")}
+WITH x, r, y, me
+WHERE CASE WHEN r.visibility = 'CONNECTIONS' AND y.id = $viewerId THEN true
+      ELSE {_visible("r", "x")} END
 RETURN {_rating("r", "x", "y")} AS rating"""
 
 
