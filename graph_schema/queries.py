@@ -496,3 +496,21 @@ WITH t,
 WITH t, coalesce(own[0], other[0]) AS strength
 WHERE strength <= 2
 RETURN count(DISTINCT t) AS reach"""
+
+# `tiegraph import tiegraph`: exported requests as they were; `$rows` of {id, fromId, toId,
+# message, sentAt, status, respondedAt}, both people already in the graph.
+REQUESTS_RESTORE: Final = """
+UNWIND $rows AS row
+MATCH (f:Person {id: row.fromId})
+MATCH (o:Person {id: row.toId})
+MERGE (f)-[r:REQUESTED {id: row.id}]->(o)
+SET r.message = row.message, r.sentAt = row.sentAt, r.status = row.status,
+    r.respondedAt = row.respondedAt
+RETURN count(r) AS written"""
+
+# `$rows` of {ownerId, policy} (the policy's JSON text).
+POLICIES_RESTORE: Final = """
+UNWIND $rows AS row
+MATCH (p:Person {id: row.ownerId})
+SET p.triagePolicy = row.policy
+RETURN count(p) AS written"""

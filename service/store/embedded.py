@@ -885,3 +885,46 @@ def write_requests(
             kept = (pending[0], draft.from_id, draft.to_id, draft.message, sent_at)
             written.append((_request((*kept, "PENDING", None)), False))
     return written
+
+
+_RESTORE_REQUEST: Final = """
+    INSERT INTO connection_request (id, from_id, to_id, message, sent_at, status, responded_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET
+        from_id = excluded.from_id, to_id = excluded.to_id, message = excluded.message,
+        sent_at = excluded.sent_at, status = excluded.status,
+        responded_at = excluded.responded_at
+"""
+
+
+def restore_requests(conn: sqlite3.Connection, requests: Sequence[ConnectionRequest]) -> None:
+    """Write exported requests as they were (id, status, times), inside the caller's open
+    transaction: for `tiegraph import tiegraph`. Both people must exist by then."""
+    conn.executemany(
+        _RESTORE_REQUEST,
+        [
+            (
+                r.id,
+                r.from_id,
+                r.to_id,
+                r.message,
+                _request_time(r.sent_at),
+                r.status.value,
+                None if r.responded_at is None else _request_time(r.responded_at),
+            )
+            for r in requests
+        ],
+    )
+
+
+def restore_policies(
+    conn: sqlite3.Connection, policies: Sequence[tuple[str, TriagePolicy]], now: datetime
+) -> None:
+    """Write exported policies (owner id, policy) inside the caller's open transaction."""
+    conn.executemany(
+        _PUT_POLICY,
+        [
+            (owner, json.dumps(policy.as_json(), ensure_ascii=False), _iso_datetime(now))
+            for owner, policy in policies
+        ],
+    )

@@ -787,6 +787,43 @@ async def _answer_request(
     return _request(record["request"])
 
 
+async def restore_requests(
+    tx: AsyncManagedTransaction, requests: Sequence[ConnectionRequest]
+) -> None:
+    """Write exported requests as they were (id, status, times) inside the caller's
+    transaction: for `tiegraph import tiegraph`. Both people must exist by then."""
+    rows = [
+        {
+            "id": r.id,
+            "fromId": r.from_id,
+            "toId": r.to_id,
+            "message": r.message,
+            "sentAt": r.sent_at,
+            "status": r.status.value,
+            "respondedAt": r.responded_at,
+        }
+        for r in requests
+    ]
+    if rows and await _single_value(tx, cypher.REQUESTS_RESTORE, {"rows": rows}, "written") != len(
+        rows
+    ):
+        raise RuntimeError("a restored request names a person who is not in the graph")
+
+
+async def restore_policies(
+    tx: AsyncManagedTransaction, policies: Sequence[tuple[str, TriagePolicy]]
+) -> None:
+    """Write exported policies (owner id, policy) inside the caller's transaction."""
+    rows = [
+        {"ownerId": owner, "policy": json.dumps(policy.as_json(), ensure_ascii=False)}
+        for owner, policy in policies
+    ]
+    if rows and await _single_value(tx, cypher.POLICIES_RESTORE, {"rows": rows}, "written") != len(
+        rows
+    ):
+        raise RuntimeError("a restored policy names an owner who is not in the graph")
+
+
 def _with_timeout(work: Callable[..., Awaitable[T]], seconds: float) -> Callable[..., Awaitable[T]]:
     """`work` as a unit of work whose transaction the server cancels after `seconds`."""
 

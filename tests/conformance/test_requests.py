@@ -5,8 +5,10 @@ when read, the policy, the viewer rules."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -449,3 +451,47 @@ async def test_concurrent_writers_keep_one_pending_request_and_answer_it_once(
     finally:
         if second is not first:
             await second.close()
+
+
+async def test_exported_requests_and_policies_restore_as_they_were(
+    store: Store, store_kind: str, admin: Viewer, graph: GraphLoader
+) -> None:
+    await graph(store, [], people=[OWNER])
+    answered = await file(store, admin, "ann", "hello")
+    answered = await requesting.respond(store, admin, answered.id, accept=True, strength=2)
+    pending = await file(store, admin, "bob", None, T0 + timedelta(hours=1))
+    await requesting.set_policy(store, admin, OWNER, PolicyFields(home_areas=["Oslo"]))
+    requests = await store.export_requests()
+    policies = await store.export_policies()
+    assert sorted(requests, key=lambda r: r.id) == sorted([answered, pending], key=lambda r: r.id)
+    # A second owner's copy of both, restored with changes: the writes take every field.
+    await graph(store, [], people=["other"])
+    copies = [
+        dataclasses.replace(r, id=f"{r.id}-copy", to_id="other", message="restored")
+        for r in requests
+    ]
+    copied_policy = [("other", dataclasses.replace(policies[0][1], signature="O."))]
+    if store_kind == "embedded":
+        from service.store.embedded import EmbeddedStore, restore_policies, restore_requests
+
+        assert isinstance(store, EmbeddedStore)
+
+        def work() -> None:
+            with store._transaction() as conn:
+                restore_requests(conn, copies)
+                restore_policies(conn, copied_policy, T0)
+
+        await store._run(work)
+    else:
+        from service.store import neo4j as neo4j_store
+
+        assert isinstance(store, neo4j_store.Neo4jStore)
+
+        async def unit(tx: Any) -> None:
+            await neo4j_store.restore_requests(tx, copies)
+            await neo4j_store.restore_policies(tx, copied_policy)
+
+        await store._write(unit)
+    for copy in copies:
+        assert await store.get_request(copy.id) == copy
+    assert (await store.get_policy("other")) == copied_policy[0][1]
