@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 
 from service.errors import InvalidInput
+from service.requests import RequestsAfter
 from service.store.base import PeopleAfter, RatingsAfter
 
 
@@ -53,3 +55,23 @@ def parse_ratings_cursor(cursor: str | None) -> RatingsAfter | None:
     if isinstance(strength, bool) or not isinstance(strength, int) or not isinstance(to_id, str):
         raise InvalidInput("after", "is not a cursor of this list")
     return RatingsAfter(strength=strength, to_id=to_id)
+
+
+# --- connection requests (issue 9) --------------------------------------------------------
+
+
+def requests_cursor(after: RequestsAfter) -> str:
+    return _encode("requests", [after.sent_at.isoformat(), after.id])
+
+
+def parse_requests_cursor(cursor: str | None) -> RequestsAfter | None:
+    if cursor is None:
+        return None
+    sent_at, request_id = _decode("requests", cursor, 2)
+    if not isinstance(sent_at, str) or not isinstance(request_id, str):
+        raise InvalidInput("after", "is not a cursor of this list")
+    try:
+        moment = datetime.fromisoformat(sent_at)
+    except ValueError as e:
+        raise InvalidInput("after", "is not a cursor of this list") from e
+    return RequestsAfter(sent_at=moment, id=request_id)
