@@ -85,6 +85,9 @@ def serve(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     application = create_app(settings)
+    from service.runtime import tune_for_serving
+
+    tune_for_serving()
     if settings.dev:
         logger.warning(DEV_WARNING)
     uvicorn.run(

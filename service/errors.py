@@ -141,6 +141,12 @@ class StoreUnavailable(TiegraphError):
     code = "SERVICE_UNAVAILABLE"
 
 
+class StoreUnusable(StoreUnavailable):
+    """The store can never work as configured (a data directory that cannot be created or
+    written, one in use by another process, a schema newer than this code, a URI or
+    credentials Neo4j refuses): retrying will not help, so `tiegraph serve` exits."""
+
+
 def _codes(error: type[TiegraphError]) -> frozenset[str]:
     below = frozenset().union(*(_codes(sub) for sub in error.__subclasses__()))
     return below | {error.code} if error is not TiegraphError else below

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # costs seconds of CPU, so clients should send batches as variables. Only authenticated
     # requests are parsed at all.
     max_tokens: int = Field(default=250_000, ge=100)
+    # GraphQL operations run in this many worker threads, off the event loop (issue 11);
+    # more wait for a free one.
+    graphql_workers: int = Field(default=32, ge=1)
 
     @field_validator("scoring")
     @classmethod

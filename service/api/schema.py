@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
+from service.api.context import RequestContext
 from service.api.document_cache import CachedDocuments, DocumentLru
 from service.api.errors import ErrorCodes
 from service.api.limits import ShapeLimits, TokenLimit
+from service.api.offloop import OffLoopRunner, bound_to
 from service.api.resolvers import Mutation, Query
 from service.settings import Settings
 
@@ -22,6 +27,49 @@ class TiegraphSchema(strawberry.Schema):
     ) -> None:
         """Nothing: `ErrorCodes` logs unexpected errors once, with the request id; expected
         ones (bad input, no token) are the client's business, not the log's."""
+
+    # Set by `build_schema`: where operations run (None: on the caller's loop).
+    off_loop: OffLoopRunner | None = None
+
+    async def execute(  # noqa: PLR0913
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """The whole operation (parse, validate, execute) on a worker's loop (`offloop`),
+        the store's calls on this one; a request without a store context runs here."""
+        runner = self.off_loop
+        if runner is None or not isinstance(context_value, RequestContext):
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        context_value.bind_store(lambda store: bound_to(store, asyncio.get_running_loop()))
+
+        def operation() -> Any:
+            return strawberry.Schema.execute(
+                self,
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+
+        result: ExecutionResult = await runner.run(operation)
+        return result
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -40,7 +88,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return TiegraphSchema(query=Query, mutation=Mutation, extensions=extensions)
+    schema = TiegraphSchema(query=Query, mutation=Mutation, extensions=extensions)
+    schema.off_loop = OffLoopRunner(settings.graphql_workers)
+    return schema
 
 
 def sdl() -> str:
