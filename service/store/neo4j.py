@@ -23,7 +23,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
+from neo4j import (
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    AsyncSession,
+    unit_of_work,
+)
+from neo4j.api import AsyncBookmarkManager
 from neo4j.exceptions import (
     AuthError,
     ConfigurationError,
@@ -417,6 +424,10 @@ class Neo4jStore:
         self._migrations = migrations
         self._driver: AsyncDriver | None = None
         self._write_turn = asyncio.Lock()
+        # Read-your-writes (issue 11): every session of this store starts after the last
+        # transaction any of them committed, so a read routed to another cluster member
+        # (neo4j://) waits until that member has the write; on one server, a no-op.
+        self._bookmarks: AsyncBookmarkManager = AsyncGraphDatabase.bookmark_manager()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -482,6 +493,10 @@ class Neo4jStore:
                     result = await session.run(cypher.PING)
                     await result.consume()
 
+    def _session(self, driver: AsyncDriver) -> AsyncSession:
+        """A session that shares this store's bookmarks (read-your-writes)."""
+        return driver.session(database=self._database, bookmark_manager=self._bookmarks)
+
     def _require_driver(self) -> AsyncDriver:
         if self._driver is None:
             raise StoreUnavailable("the Neo4j store is not open")
@@ -496,7 +511,7 @@ class Neo4jStore:
                 # The server's timeout cancels the transaction; this one also bounds the
                 # round trips in between, and a server that stopped answering.
                 async with asyncio.timeout(self._budget + 1.0):
-                    async with driver.session(database=self._database) as session:
+                    async with self._session(driver) as session:
                         return await session.execute_read(budgeted, *args)
             except TimeoutError as e:
                 raise over_time_budget(self._budget) from e
@@ -506,7 +521,7 @@ class Neo4jStore:
         driver = self._require_driver()
         with _driver_errors(self._budget):
             async with self._write_turn:
-                async with driver.session(database=self._database) as session:
+                async with self._session(driver) as session:
                     return await session.execute_write(work, *args)
 
     # --- people ---------------------------------------------------------------------------
