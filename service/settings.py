@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # GraphQL operations run in this many worker threads, off the event loop (issue 11);
     # more wait for a free one.
     graphql_workers: int = Field(default=32, ge=1)
+    # How long a Neo4j write that failed transiently (a deadlock, Neo4j restarting) is
+    # retried by the driver before the client gets SERVICE_UNAVAILABLE (seconds).
+    neo4j_write_retry: float = Field(default=30.0, ge=0)
 
     @field_validator("scoring")
     @classmethod

@@ -33,6 +33,7 @@ def make_store(settings: Settings) -> Store:
             password=settings.neo4j_password.get_secret_value(),
             database=settings.neo4j_database,
             query_budget=settings.query_budget,
+            retry_time=settings.neo4j_write_retry,
         )
         return neo4j_store
     from service.store.embedded import EmbeddedStore

@@ -34,6 +34,7 @@ from neo4j.api import AsyncBookmarkManager
 from neo4j.exceptions import (
     AuthError,
     ConfigurationError,
+    IncompleteCommit,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
@@ -56,7 +57,13 @@ from service.domain import (
     name_key,
     sort_key,
 )
-from service.errors import NotFound, StoreUnavailable, TiegraphError, over_time_budget
+from service.errors import (
+    NotFound,
+    StoreOutcomeUnknown,
+    StoreUnavailable,
+    TiegraphError,
+    over_time_budget,
+)
 from service.scoring import ScoringTable
 from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
 from service.store.neo4j_paths import LayerStep, MeetInTheMiddle
@@ -66,6 +73,9 @@ logger = logging.getLogger("tiegraph.store")
 
 # A deadlock between two writers is retried by the driver for this long (with back-off).
 WRITE_RETRY_SECONDS = 30.0
+# A commit whose answer was lost (Neo4j died after receiving it) is run again for this long,
+# waiting for Neo4j to come back, so that the client learns whether it was written.
+OUTCOME_RETRY_SECONDS = 120.0
 
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     ServiceUnavailable,  # includes IncompleteCommit and the routing variants
@@ -521,8 +531,36 @@ class Neo4jStore:
         driver = self._require_driver()
         with _driver_errors(self._budget):
             async with self._write_turn:
+                return await self._write_until_known(driver, work, *args)
+
+    async def _write_until_known(
+        self, driver: AsyncDriver, work: Callable[..., Awaitable[T]], *args: Any
+    ) -> T:
+        """`work` in a write transaction; after a commit whose answer was lost, again.
+
+        The driver does not retry an `IncompleteCommit` (the commit may have been applied),
+        and "nothing was written" would then be a guess. Every unit of work here is
+        idempotent (MERGE and SET to given values), so running it again until it commits
+        makes the outcome known: written. Only when Neo4j stays away past
+        OUTCOME_RETRY_SECONDS does the client get `StoreOutcomeUnknown`.
+        """
+        deadline: float | None = None
+        while True:
+            try:
                 async with self._session(driver) as session:
                     return await session.execute_write(work, *args)
+            except (ServiceUnavailable, SessionExpired) as e:
+                if deadline is None and not isinstance(e, IncompleteCommit):
+                    raise  # refused before any commit was sent: nothing was written
+                now = asyncio.get_running_loop().time()
+                deadline = deadline if deadline is not None else now + OUTCOME_RETRY_SECONDS
+                if now > deadline:
+                    raise StoreOutcomeUnknown(
+                        f"Neo4j stopped answering during a commit and did not come back "
+                        f"within {OUTCOME_RETRY_SECONDS:g} s: {e}"
+                    ) from e
+                logger.warning("a commit's answer was lost; running it again: %s", e)
+                await asyncio.sleep(0.5)
 
     # --- people ---------------------------------------------------------------------------
 
