@@ -16,7 +16,7 @@ from service.api.context import RequestContext
 from service.api.document_cache import CachedDocuments, DocumentLru
 from service.api.errors import ErrorCodes
 from service.api.limits import ShapeLimits, TokenLimit
-from service.api.offloop import OffLoopRunner, bound_to
+from service.api.offloop import OffLoopRunner, bound_to, is_heavy
 from service.api.resolvers import Mutation, Query
 from service.settings import Settings
 
@@ -41,10 +41,11 @@ class TiegraphSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        """The whole operation (parse, validate, execute) on a worker's loop (`offloop`),
-        the store's calls on this one; a request without a store context runs here."""
+        """A large operation (parse, validate, execute) on a worker's loop (`offloop`), the
+        store's calls on this one; a small one, or one without a store context, runs here."""
         runner = self.off_loop
-        if runner is None or not isinstance(context_value, RequestContext):
+        heavy = is_heavy(query, variable_values)
+        if runner is None or not heavy or not isinstance(context_value, RequestContext):
             return await super().execute(
                 query,
                 variable_values,
