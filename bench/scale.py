@@ -616,7 +616,12 @@ class Neo4jServer:
         log("$ " + shlex.join(cmd) + f"  (heap {heap}, page cache {pagecache})")
         out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=True).stdout
         self.started = data_dir
-        self.env = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+        # Lines are `export NAME=value` (value single-quoted when it holds shell syntax).
+        self.env = {
+            name.removeprefix("export ").strip(): shlex.split(value)[0] if value else ""
+            for name, _, value in (line.partition("=") for line in out.splitlines())
+            if value or name.startswith("export ")
+        }
         compiler = env["TIEGRAPH_NEO4J_COMPILER"].upper()
         self.memory = f"heap {heap}, page cache {pagecache}, {compiler} (scripts/neo4j-local)"
 

@@ -2,12 +2,16 @@
 bounded time for it, which migrates it) and closes it; routes are GraphQL, /healthz and
 /readyz; the middlewares and the GraphQL router are in `service.api.http`.
 
-A store that cannot open does not stop the process: /readyz answers 503 with the reason,
-GraphQL requests get SERVICE_UNAVAILABLE, and the store is retried on later requests.
+A store that cannot open yet (Neo4j starting or restarting) does not stop the process:
+/readyz answers 503 with the reason, GraphQL requests get SERVICE_UNAVAILABLE, and the store
+is retried on later requests. A store that can never open (`StoreUnusable`: a data directory
+that cannot be written or is in use by another process, credentials Neo4j refuses) fails the
+start-up with the reason, so `tiegraph serve` exits non-zero at once.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,13 +30,15 @@ from service.api.http import (
 )
 from service.api.schema import build_schema
 from service.api.web import mount_web
-from service.errors import StoreUnavailable
+from service.errors import StoreUnavailable, StoreUnusable
 from service.observability.access import AccessLogMiddleware
 from service.observability.metrics import CONTENT_TYPE, Metrics
 from service.observability.store_proxy import instrument
 from service.settings import Settings
 from service.store.base import Store
 from service.store.factory import StoreHandle, make_store
+
+logger = logging.getLogger("tiegraph")
 
 
 def create_app(settings: Settings, tracer_provider: Any = None) -> FastAPI:
@@ -52,11 +58,18 @@ def create_app(settings: Settings, tracer_provider: Any = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await services.store.open_with_retry(settings.store_startup_timeout)
+        try:
+            await services.store.open_with_retry(settings.store_startup_timeout)
+        except StoreUnusable as e:
+            logger.error("tiegraph cannot start: %s", e.message)
+            raise
         try:
             yield
         finally:
             await services.store.close()
+            off_loop = getattr(router.schema, "off_loop", None)
+            if off_loop is not None:
+                off_loop.close()
 
     app = FastAPI(title="tiegraph", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.services = services

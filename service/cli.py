@@ -119,6 +119,9 @@ def serve(
     except RuntimeError as e:  # a setting that needs what is not installed (tracing)
         typer.echo(f"tiegraph: {e}", err=True)
         raise typer.Exit(2) from e
+    from service.runtime import tune_for_serving
+
+    tune_for_serving()
     if settings.dev:
         logger.warning(DEV_WARNING)
     # log_config=None: uvicorn's loggers keep the handler above (one format for all lines);

@@ -141,6 +141,18 @@ class StoreUnavailable(TiegraphError):
     code = "SERVICE_UNAVAILABLE"
 
 
+class StoreOutcomeUnknown(StoreUnavailable):
+    """The store stopped answering after a commit was sent, and did not come back in time to
+    tell whether it was applied: the write may have been stored. Every mutation is
+    idempotent, so the client may safely send it again."""
+
+
+class StoreUnusable(StoreUnavailable):
+    """The store can never work as configured (a data directory that cannot be created or
+    written, one in use by another process, a schema newer than this code, a URI or
+    credentials Neo4j refuses): retrying will not help, so `tiegraph serve` exits."""
+
+
 def _codes(error: type[TiegraphError]) -> frozenset[str]:
     below = frozenset().union(*(_codes(sub) for sub in error.__subclasses__()))
     return below | {error.code} if error is not TiegraphError else below

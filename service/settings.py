@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     # costs seconds of CPU, so clients should send batches as variables. Only authenticated
     # requests are parsed at all.
     max_tokens: int = Field(default=250_000, ge=100)
+    # GraphQL operations run in this many worker threads, off the event loop (issue 11);
+    # more wait for a free one.
+    graphql_workers: int = Field(default=32, ge=1)
+    # How long a Neo4j write that failed transiently (a deadlock, Neo4j restarting) is
+    # retried by the driver before the client gets SERVICE_UNAVAILABLE (seconds).
+    neo4j_write_retry: float = Field(default=30.0, ge=0)
 
     @field_validator("scoring")
     @classmethod

@@ -25,7 +25,10 @@ def test_neo4j_image_is_the_version_scripts_neo4j_local_runs() -> None:
 
 def test_neo4j_has_a_healthcheck_and_a_data_volume() -> None:
     neo4j = compose()["services"]["neo4j"]
-    assert "7474" in " ".join(neo4j["healthcheck"]["test"])
+    check = " ".join(neo4j["healthcheck"]["test"])
+    # Healthy means Bolt answers a query (issue 11), not that the HTTP port is open.
+    assert "cypher-shell" in check and "bolt://localhost:7687" in check
+    assert "RETURN 1" in check
     assert any(v.endswith(":/data") for v in neo4j["volumes"])
     assert "neo4j-data" in compose()["volumes"]
 
@@ -51,3 +54,35 @@ def test_dockerfile_installs_the_package_and_serves() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install" in dockerfile
     assert '"serve"' in dockerfile
+
+
+def _dockerfile_lines() -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined, comments dropped."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_dockerfile_runs_as_a_non_root_user_owning_a_data_volume() -> None:
+    lines = _dockerfile_lines()
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users, "no USER: the service would run as root"
+    user = users[-1].split(":")[0]
+    assert user not in ("root", "0", "nobody")
+    assert "ENV TIEGRAPH_DATA_DIR=/data" in lines
+    assert 'VOLUME ["/data"]' in lines
+    # The user owns the data directory, created before the VOLUME line (a named volume
+    # starts with the image directory's owner).
+    setup = " ".join(line for line in lines if line.startswith("RUN "))
+    assert f"chown {user}:{user} /data" in setup
+    assert lines.index('VOLUME ["/data"]') > next(
+        i for i, line in enumerate(lines) if "chown" in line
+    )
+    assert lines.index(f"USER {users[-1]}") > lines.index('VOLUME ["/data"]')
+
+
+def test_compose_healthcheck_password_is_the_one_neo4j_is_given() -> None:
+    """cypher-shell reads the password off NEO4J_AUTH inside the container."""
+    neo4j = compose()["services"]["neo4j"]
+    check = " ".join(neo4j["healthcheck"]["test"])
+    assert "$${NEO4J_AUTH#neo4j/}" in check
+    assert neo4j["environment"]["NEO4J_AUTH"].startswith("neo4j/")

@@ -199,7 +199,7 @@ async def test_neo4j_acknowledged_writes_survive_a_database_restart(
     tmp_path: Path, neo4j_factory: Callable[[dict[str, str | None]], Store]
 ) -> None:
     data_dir = tmp_path / "neo4j-restart"
-    port = int(os.environ.get("TIEGRAPH_TEST_RESTART_NEO4J_PORT", "7695"))
+    port = int(os.environ.get("TIEGRAPH_TEST_RESTART_NEO4J_PORT") or _free_port())
     prefix = "restart-"
     with _own_neo4j(data_dir, port) as settings:
         store = neo4j_factory(settings)

@@ -63,6 +63,11 @@ class RequestContext(BaseContext):
             raise self.failure or StoreUnavailable("the store is not open")
         return self._store
 
+    def bind_store(self, bind: Callable[[Store], Store]) -> None:
+        """Replace the store by `bind(store)` (see `service.api.offloop`)."""
+        if self._store is not None:
+            self._store = bind(self._store)
+
     async def _load_people(self, ids: Sequence[str]) -> list[Person | None]:
         found = await self.store.get_people(ids)
         return [found.get(person_id) for person_id in ids]

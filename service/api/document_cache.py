@@ -16,6 +16,7 @@ Only texts up to `MAX_CACHED_TEXT` characters are kept, so the cache holds at mo
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,19 +40,25 @@ class DocumentLru:
     def __init__(self, maxsize: int = DEFAULT_MAXSIZE) -> None:
         self.maxsize = maxsize
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        # Operations run in several worker threads (service.api.offloop).
+        self._lock = threading.Lock()
 
     def get(self, text: str) -> _Entry | None:
-        entry = self._entries.get(text)
-        if entry is not None:
-            self._entries.move_to_end(text)
-        return entry
+        with self._lock:
+            entry = self._entries.get(text)
+            if entry is not None:
+                self._entries.move_to_end(text)
+            return entry
 
     def put(self, text: str, document: DocumentNode) -> None:
-        if len(text) > MAX_CACHED_TEXT or text in self._entries:
+        if len(text) > MAX_CACHED_TEXT:
             return
-        self._entries[text] = _Entry(document)
-        if len(self._entries) > self.maxsize:
-            self._entries.popitem(last=False)
+        with self._lock:
+            if text in self._entries:
+                return
+            self._entries[text] = _Entry(document)
+            if len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -35,6 +35,7 @@ from service.errors import (
     CODES,
     InvalidInput,
     QueryTooComplex,
+    StoreOutcomeUnknown,
     StoreUnavailable,
     TiegraphError,
 )
@@ -63,6 +64,12 @@ def error_body(message: str, extensions: dict[str, Any]) -> dict[str, Any]:
 
 def public_message(error: TiegraphError, request_id: str) -> str:
     """What the client reads. A store failure names hosts and ports: that goes to the log only."""
+    if isinstance(error, StoreOutcomeUnknown):
+        logger.error("write outcome unknown (request id %s): %s", request_id, error.message)
+        return (
+            "The store stopped answering while committing; the write may have been stored. "
+            f"Sending it again is safe (request id {request_id})"
+        )
     if isinstance(error, StoreUnavailable):
         logger.warning("store unavailable (request id %s): %s", request_id, error.message)
         return f"The store did not answer; nothing was written (request id {request_id})"

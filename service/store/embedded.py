@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import dataclasses
+import errno
+import fcntl
 import functools
 import gc
 import itertools
 import json
+import os
 import pathlib
 import sqlite3
 import threading
@@ -43,7 +47,7 @@ from service.domain import (
     Visibility,
     name_key,
 )
-from service.errors import InvalidInput, NotFound, StoreUnavailable, over_time_budget
+from service.errors import InvalidInput, NotFound, StoreUnavailable, StoreUnusable, over_time_budget
 from service.requests import (
     ConnectionRequest,
     RequestDraft,
@@ -56,6 +60,8 @@ from service.scoring import ScoringTable
 from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
 
 DB_FILENAME: Final = "tiegraph.sqlite3"
+# Held (flock, exclusive) by the process that has the directory open; holds its pid.
+LOCK_FILENAME: Final = "tiegraph.lock"
 _BULK_CACHE_KIB: Final = 256 * 1024
 
 T = TypeVar("T")
@@ -280,6 +286,7 @@ class EmbeddedStore:
         self._busy_timeout = busy_timeout
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self._lock_fd: int | None = None
         self._read = _RatingReader()
         self._graph = self._new_graph()
         # (name, id) of every person, sorted by code point: `people` pages walk it in order.
@@ -330,15 +337,61 @@ class EmbeddedStore:
     def _open(self) -> None:
         if self._conn is not None:
             return
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreUnusable(
+                f"cannot use {self.data_dir} as the data directory: {e.strerror or e}"
+            ) from e
+        self._take_directory_lock()
+        try:
+            self._open_database()
+        except BaseException:
+            self._release_directory_lock()
+            raise
+
+    def _take_directory_lock(self) -> None:
+        """One process per data directory: a second one would serve a graph in memory that
+        the first one's writes never reach. An OS lock, released when the process dies."""
+        path = self.data_dir / LOCK_FILENAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StoreUnusable(f"cannot write in the data directory {self.data_dir}: {e}") from e
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise StoreUnusable(
+                    f"the data directory {self.data_dir} is in use by another tiegraph "
+                    f"process (pid {holder}); stop it, or give this one another --data-dir"
+                ) from e
+            raise StoreUnusable(f"cannot lock {path}: {e}") from e
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fd = fd
+
+    def _release_directory_lock(self) -> None:
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            os.close(fd)  # closing the only descriptor releases the flock
+
+    def _open_database(self) -> None:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a commit is never implicit.
-        conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=self._busy_timeout
-        )
+        try:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=self._busy_timeout
+            )
+        except sqlite3.Error as e:
+            raise StoreUnusable(f"cannot open {self.path}: {e}") from e
         try:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise StoreUnavailable(f"{self.path}: cannot use WAL journal mode (got {mode})")
+                raise StoreUnusable(f"{self.path}: cannot use WAL journal mode (got {mode})")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             # 64 MiB of page cache (default 2 MiB): a bulk load inserts into three B-trees of
@@ -347,6 +400,13 @@ class EmbeddedStore:
             self._conn = conn
             self._migrate(conn)
             self._load(conn)
+        except sqlite3.OperationalError as e:
+            self._conn = None
+            conn.close()
+            text = str(e).lower()
+            if "locked" in text or "busy" in text:
+                raise  # another (non-tiegraph) process holds the database: may pass
+            raise StoreUnusable(f"cannot use {self.path}: {e}") from e
         except BaseException:
             self._conn = None
             conn.close()
@@ -356,7 +416,7 @@ class EmbeddedStore:
         with self._transaction():
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise StoreUnavailable(
+                raise StoreUnusable(
                     f"{self.path} has schema version {version}; this tiegraph knows up to "
                     f"{SCHEMA_VERSION}"
                 )
@@ -401,6 +461,7 @@ class EmbeddedStore:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        self._release_directory_lock()
         self._graph = self._new_graph()
         self._by_name = []
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable
 
-from service.errors import StoreUnavailable, TiegraphError
+from service.errors import StoreUnavailable, StoreUnusable, TiegraphError
 from service.settings import Settings
 from service.store.base import Store
 
@@ -32,12 +33,34 @@ def make_store(settings: Settings) -> Store:
             password=settings.neo4j_password.get_secret_value(),
             database=settings.neo4j_database,
             query_budget=settings.query_budget,
+            retry_time=settings.neo4j_write_retry,
         )
         return neo4j_store
     from service.store.embedded import EmbeddedStore
 
     embedded_store: Store = EmbeddedStore(settings.data_dir, query_budget=settings.query_budget)
     return embedded_store
+
+
+def _permanent(error: BaseException) -> bool:
+    """Whether a failure to open will recur however long we wait (see `StoreUnusable`).
+
+    A Neo4j that is starting, restarting or unreachable is temporary; a URI the driver
+    rejects, credentials the server refuses or a migration that cannot apply are not.
+    """
+    from graph_schema import MigrationError
+
+    permanent: tuple[type[BaseException], ...] = (StoreUnusable, MigrationError)
+    if "neo4j" in sys.modules:
+        from neo4j.exceptions import AuthError, ConfigurationError
+
+        permanent += (AuthError, ConfigurationError)
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, permanent):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def _reason(error: BaseException) -> str:
@@ -64,12 +87,17 @@ class StoreHandle:
         return self._store is not None
 
     async def open_with_retry(self, wait_seconds: float, interval: float = 1.0) -> bool:
-        """Try to open until it works or `wait_seconds` have passed; True when open."""
+        """Try to open until it works or `wait_seconds` have passed; True when open.
+
+        Raises `StoreUnusable` at once when the store can never open (nothing to wait for).
+        """
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
                 await self.get(force=True)
                 return True
+            except StoreUnusable:
+                raise
             except StoreUnavailable as e:
                 if time.monotonic() + interval > deadline:
                     logger.error("store unavailable at start-up, serving anyway: %s", e.message)
@@ -94,7 +122,8 @@ class StoreHandle:
             except Exception as e:  # any failure to open means "not available", with why
                 with contextlib.suppress(Exception):
                     await store.close()
-                self._last_error = StoreUnavailable(f"the store did not open: {_reason(e)}")
+                kind = StoreUnusable if _permanent(e) else StoreUnavailable
+                self._last_error = kind(f"the store did not open: {_reason(e)}")
                 raise self._last_error from e
             self._store, self._last_error = store, None
             logger.info("store open: %s", type(getattr(store, "inner", store)).__name__)

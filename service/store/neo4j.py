@@ -24,10 +24,18 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, unit_of_work
+from neo4j import (
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    AsyncSession,
+    unit_of_work,
+)
+from neo4j.api import AsyncBookmarkManager
 from neo4j.exceptions import (
     AuthError,
     ConfigurationError,
+    IncompleteCommit,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
@@ -53,6 +61,7 @@ from service.domain import (
 from service.errors import (
     InvalidInput,
     NotFound,
+    StoreOutcomeUnknown,
     StoreUnavailable,
     TiegraphError,
     over_time_budget,
@@ -74,6 +83,9 @@ logger = logging.getLogger("tiegraph.store")
 
 # A deadlock between two writers is retried by the driver for this long (with back-off).
 WRITE_RETRY_SECONDS = 30.0
+# A commit whose answer was lost (Neo4j died after receiving it) is run again for this long,
+# waiting for Neo4j to come back, so that the client learns whether it was written.
+OUTCOME_RETRY_SECONDS = 120.0
 
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     ServiceUnavailable,  # includes IncompleteCommit and the routing variants
@@ -432,6 +444,10 @@ class Neo4jStore:
         self._migrations = migrations
         self._driver: AsyncDriver | None = None
         self._write_turn = asyncio.Lock()
+        # Read-your-writes (issue 11): every session of this store starts after the last
+        # transaction any of them committed, so a read routed to another cluster member
+        # (neo4j://) waits until that member has the write; on one server, a no-op.
+        self._bookmarks: AsyncBookmarkManager = AsyncGraphDatabase.bookmark_manager()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -497,6 +513,10 @@ class Neo4jStore:
                     result = await session.run(cypher.PING)
                     await result.consume()
 
+    def _session(self, driver: AsyncDriver) -> AsyncSession:
+        """A session that shares this store's bookmarks (read-your-writes)."""
+        return driver.session(database=self._database, bookmark_manager=self._bookmarks)
+
     def _require_driver(self) -> AsyncDriver:
         if self._driver is None:
             raise StoreUnavailable("the Neo4j store is not open")
@@ -511,7 +531,7 @@ class Neo4jStore:
                 # The server's timeout cancels the transaction; this one also bounds the
                 # round trips in between, and a server that stopped answering.
                 async with asyncio.timeout(self._budget + 1.0):
-                    async with driver.session(database=self._database) as session:
+                    async with self._session(driver) as session:
                         return await session.execute_read(budgeted, *args)
             except TimeoutError as e:
                 raise over_time_budget(self._budget) from e
@@ -521,8 +541,36 @@ class Neo4jStore:
         driver = self._require_driver()
         with _driver_errors(self._budget):
             async with self._write_turn:
-                async with driver.session(database=self._database) as session:
+                return await self._write_until_known(driver, work, *args)
+
+    async def _write_until_known(
+        self, driver: AsyncDriver, work: Callable[..., Awaitable[T]], *args: Any
+    ) -> T:
+        """`work` in a write transaction; after a commit whose answer was lost, again.
+
+        The driver does not retry an `IncompleteCommit` (the commit may have been applied),
+        and "nothing was written" would then be a guess. Every unit of work here is
+        idempotent (MERGE and SET to given values), so running it again until it commits
+        makes the outcome known: written. Only when Neo4j stays away past
+        OUTCOME_RETRY_SECONDS does the client get `StoreOutcomeUnknown`.
+        """
+        deadline: float | None = None
+        while True:
+            try:
+                async with self._session(driver) as session:
                     return await session.execute_write(work, *args)
+            except (ServiceUnavailable, SessionExpired) as e:
+                if deadline is None and not isinstance(e, IncompleteCommit):
+                    raise  # refused before any commit was sent: nothing was written
+                now = asyncio.get_running_loop().time()
+                deadline = deadline if deadline is not None else now + OUTCOME_RETRY_SECONDS
+                if now > deadline:
+                    raise StoreOutcomeUnknown(
+                        f"Neo4j stopped answering during a commit and did not come back "
+                        f"within {OUTCOME_RETRY_SECONDS:g} s: {e}"
+                    ) from e
+                logger.warning("a commit's answer was lost; running it again: %s", e)
+                await asyncio.sleep(0.5)
 
     # --- people ---------------------------------------------------------------------------
 

@@ -3,11 +3,17 @@ answers GraphQL with SERVICE_UNAVAILABLE."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
+from service.errors import StoreUnavailable, StoreUnusable
+from service.store.embedded import DB_FILENAME, EmbeddedStore
+from service.store.factory import StoreHandle
 from tests.support.api import Api, running, settings_for, token_for
 
 # Port 1 on localhost: nothing listens, the connection is refused at once.
@@ -53,17 +59,37 @@ async def test_graphiql_still_renders(down_api: Api) -> None:
     assert "graphiql" in response.text.lower()
 
 
-async def test_the_store_is_retried_after_a_failed_start(tmp_path: Path) -> None:
-    """An embedded store whose directory cannot be created fails to open; once the obstacle
-    is gone, the next readiness check opens it."""
+async def test_a_data_directory_that_can_never_work_fails_the_start_up(tmp_path: Path) -> None:
+    """A file where the data directory should be: nothing to wait for, so the start-up fails
+    at once with the reason (issue 11) instead of serving 503 forever."""
     blocker = tmp_path / "blocked"
     blocker.write_text("a file where the data directory should be")
-    settings = settings_for(blocker / "data", dev=True, store_retry_interval=0)
+    settings = settings_for(blocker / "data", dev=True, store_startup_timeout=30)
+    started = time.monotonic()
+    with pytest.raises(StoreUnusable, match="Not a directory"):
+        async with running(settings):
+            pytest.fail("the app started on an unusable data directory")
+    assert time.monotonic() - started < 10  # not the 30 s start-up wait
+
+
+async def test_a_store_that_is_down_is_retried_and_recovers(tmp_path: Path) -> None:
+    """A temporary failure (here another process briefly holding SQLite's write lock while
+    the store opens) is retried: 503 first, ready without a restart once it is gone."""
+    data = tmp_path / "data"
+    data.mkdir()
+    blocker = sqlite3.connect(data / DB_FILENAME, isolation_level=None)
+    blocker.execute("PRAGMA journal_mode=WAL")
+    blocker.execute("BEGIN EXCLUSIVE")
+    settings = settings_for(data, dev=True, store_retry_interval=0)
+    handle = StoreHandle(lambda: EmbeddedStore(data, busy_timeout=0.05), 0)
+    try:
+        with pytest.raises(StoreUnavailable) as caught:
+            await handle.get()
+        assert not isinstance(caught.value, StoreUnusable), caught.value
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
     async with running(settings) as api:
-        assert (await api.client.get("/readyz")).status_code == 503
-        error = await api.error("{ people { items { id } } }")
-        assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
-        blocker.unlink()
-        blocker.mkdir()
         assert (await api.client.get("/readyz")).status_code == 200
-        assert await api.data("{ people { items { id } } }") == {"people": {"items": []}}
+    await handle.get()
+    await handle.close()
