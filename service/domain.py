@@ -83,6 +83,17 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class RatingVersion:
+    """An earlier version of a rating, kept when it was replaced; `changed_at` is when that
+    version was written (its `updated_at` then)."""
+
+    strength: int
+    groups: tuple[str, ...]
+    visibility: Visibility
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Rating:
     """How well `from_id` knows `to_id`, in from's own words. Lower strength = stronger tie."""
 
@@ -96,6 +107,10 @@ class Rating:
     last_interaction: date | None
     created_at: datetime
     updated_at: datetime
+    # False for a rating an import made that its rater has not confirmed yet.
+    reviewed: bool = True
+    # Earlier versions, oldest first.
+    history: tuple[RatingVersion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +233,7 @@ class RatingDraft:
     visibility: Visibility = Visibility.CONNECTIONS
     since: date | None = None
     last_interaction: date | None = None
+    reviewed: bool = True
 
     def stamped(self, created_at: datetime, updated_at: datetime) -> Rating:
         return Rating(
@@ -231,6 +247,7 @@ class RatingDraft:
             last_interaction=self.last_interaction,
             created_at=created_at,
             updated_at=updated_at,
+            reviewed=self.reviewed,
         )
 
 

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
 
-from service import pathsearch
+from service import pathsearch, versions
 from service.access import can_see
 from service.domain import (
     Path,
@@ -45,7 +45,15 @@ from service.domain import (
 )
 from service.errors import NotFound, StoreUnavailable, over_time_budget
 from service.scoring import ScoringTable
-from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
+from service.store.base import (
+    Exported,
+    ImportBatch,
+    ImportCounts,
+    LoadBatch,
+    PeopleAfter,
+    RatingsAfter,
+    ReviewAfter,
+)
 
 DB_FILENAME: Final = "tiegraph.sqlite3"
 _BULK_CACHE_KIB: Final = 256 * 1024
@@ -96,6 +104,14 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         )
         """,
     ),
+    (
+        # Issue 8: imported ratings wait for review; every replace keeps the replaced version
+        # (a JSON array, `service.versions`). v1 rows read as reviewed with no history.
+        "ALTER TABLE rating ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE rating ADD COLUMN history TEXT NOT NULL DEFAULT '[]'",
+        # toReview reads one owner's unreviewed ratings by since.
+        "CREATE INDEX rating_unreviewed ON rating(from_id, since) WHERE reviewed = 0",
+    ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -107,22 +123,27 @@ _UPSERT_PERSON: Final = """
         company = excluded.company, location = excluded.location,
         profile_url = excluded.profile_url
 """
+# A replace appends the replaced version to `history` (the right-hand sides read the old row).
 _UPSERT_RATING: Final = """
     INSERT INTO rating (from_id, to_id, strength, groups, context, visibility, since,
-                        last_interaction, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        last_interaction, created_at, updated_at, reviewed)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (from_id, to_id) DO UPDATE SET
         strength = excluded.strength, groups = excluded.groups, context = excluded.context,
         visibility = excluded.visibility, since = excluded.since,
-        last_interaction = excluded.last_interaction, updated_at = excluded.updated_at
+        last_interaction = excluded.last_interaction, updated_at = excluded.updated_at,
+        reviewed = excluded.reviewed,
+        history = json_insert(history, '$[#]', json_object(
+            'strength', strength, 'groups', json(groups), 'visibility', visibility,
+            'changedAt', updated_at))
 """
 _SELECT_PEOPLE: Final = (
     "SELECT id, name, name_key, headline, company, location, profile_url FROM person"
 )
-_UPSERT_RATING_RETURNING: Final = _UPSERT_RATING + " RETURNING created_at"
+_UPSERT_RATING_RETURNING: Final = _UPSERT_RATING + " RETURNING created_at, history"
 _SELECT_RATING: Final = """
     SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
-           created_at, updated_at
+           created_at, updated_at, reviewed, history
     FROM rating WHERE from_id = ? AND to_id = ?
 """
 _SELECT_GROUPS: Final = "SELECT groups FROM rating WHERE from_id = ? AND to_id = ?"
@@ -130,7 +151,7 @@ _SELECT_GROUPS: Final = "SELECT groups FROM rating WHERE from_id = ? AND to_id =
 _SELECT_TIES: Final = "SELECT from_id, to_id, strength, visibility FROM rating"
 _RATINGS_BY: Final = """
     SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
-           created_at, updated_at
+           created_at, updated_at, reviewed, history
     FROM rating
     WHERE from_id = ? AND visibility IN (?, ?, ?)
       AND (? IS NULL OR strength <= ?)
@@ -143,6 +164,40 @@ _SELECT_CHECKPOINT: Final = "SELECT batch FROM load_checkpoint WHERE key = ?"
 _SAVE_CHECKPOINT: Final = """
     INSERT INTO load_checkpoint (key, batch, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET batch = excluded.batch, updated_at = excluded.updated_at
+"""
+
+
+# --- issue 8: import, review, export ---------------------------------------------------------
+_RESTORE_RATING: Final = """
+    INSERT OR REPLACE INTO rating (from_id, to_id, strength, groups, context, visibility, since,
+                                   last_interaction, created_at, updated_at, reviewed, history)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+# An import creates a rating only where the pair has none: the owner's own one is kept.
+_INSERT_RATING_IF_ABSENT: Final = """
+    INSERT INTO rating (from_id, to_id, strength, groups, context, visibility, since,
+                        last_interaction, created_at, updated_at, reviewed)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (from_id, to_id) DO NOTHING
+"""
+_TO_REVIEW: Final = """
+    SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
+           created_at, updated_at, reviewed, history
+    FROM rating
+    WHERE from_id = ? AND reviewed = 0
+      AND (? = 0
+           OR (? IS NULL AND since IS NULL AND to_id > ?)
+           OR (? IS NOT NULL AND (since IS NULL OR since < ? OR (since = ? AND to_id > ?))))
+    ORDER BY since IS NULL, since DESC, to_id
+    LIMIT ?
+"""
+_EXPORT_PEOPLE: Final = (
+    "SELECT id, name, name_key, headline, company, location, profile_url FROM person ORDER BY id"
+)
+_EXPORT_RATINGS: Final = """
+    SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
+           created_at, updated_at, reviewed, history
+    FROM rating ORDER BY from_id, to_id
 """
 
 
@@ -191,6 +246,7 @@ def _draft_row(draft: RatingDraft, now: str) -> tuple[Any, ...]:
         None if last is None else last.isoformat(),
         now,
         now,
+        int(draft.reviewed),
     )
 
 
@@ -208,7 +264,10 @@ class _RatingReader:
         return labels
 
     def __call__(self, row: sqlite3.Row | tuple[Any, ...]) -> Rating:
-        (from_id, to_id, strength, groups, context, visibility, since, last, created, updated) = row
+        (from_id, to_id, strength, groups, context, visibility, since, last, created, updated) = (
+            row[:10]
+        )
+        reviewed, history = row[10:12]
         return Rating(
             from_id=from_id,
             to_id=to_id,
@@ -220,6 +279,8 @@ class _RatingReader:
             last_interaction=_date(last),
             created_at=datetime.fromisoformat(created),
             updated_at=datetime.fromisoformat(updated),
+            reviewed=bool(reviewed),
+            history=() if history == "[]" else versions.decode_array(history),
         )
 
 
@@ -508,11 +569,14 @@ class EmbeddedStore:
             ratings: list[Rating] = []
             with self._transaction() as conn:
                 for draft in drafts:
-                    (created,) = conn.execute(
+                    (created, history) = conn.execute(
                         _UPSERT_RATING_RETURNING, _draft_row(draft, stamp)
                     ).fetchone()
+                    stamped = draft.stamped(
+                        created_at=datetime.fromisoformat(created), updated_at=now
+                    )
                     ratings.append(
-                        draft.stamped(created_at=datetime.fromisoformat(created), updated_at=now)
+                        dataclasses.replace(stamped, history=versions.decode_array(history))
                     )
             self._remember(drafts)
             return ratings
@@ -520,7 +584,11 @@ class EmbeddedStore:
         return await self._run(work)
 
     def _check_people(
-        self, drafts: Sequence[RatingDraft], also: set[str] | dict[str, Any], *, index: bool
+        self,
+        drafts: Sequence[RatingDraft | Rating],
+        also: set[str] | dict[str, Any],
+        *,
+        index: bool,
     ) -> None:
         """NotFound for the first rating naming someone neither stored nor in `also`."""
         nodes = self._graph._node
@@ -529,7 +597,7 @@ class EmbeddedStore:
                 if person_id not in nodes and person_id not in also:
                     raise NotFound(field, person_id, at if index else None)
 
-    def _remember(self, drafts: Iterable[RatingDraft]) -> None:
+    def _remember(self, drafts: Iterable[RatingDraft | Rating]) -> None:
         """Committed ratings into the graph (call after COMMIT)."""
         canonical = self._canonical
         self._graph.add_ratings(
@@ -597,7 +665,7 @@ class EmbeddedStore:
             stored: dict[str, Person] = {}
             for patch in batch.people:
                 stored[patch.id] = patch.apply(stored.get(patch.id) or self._person(patch.id))
-            self._check_people(batch.ratings, stored, index=True)
+            self._check_people([*batch.ratings, *batch.restored], stored, index=True)
             stamp = _iso_datetime(batch.now)
             # A bulk load inserts millions of keys into three B-trees: a larger page cache
             # keeps their inner pages (measured: +14% rows per CPU-second at 2.4M ratings).
@@ -608,9 +676,12 @@ class EmbeddedStore:
                     return False
                 conn.executemany(_UPSERT_PERSON, map(_person_row, stored.values()))
                 conn.executemany(_UPSERT_RATING, (_draft_row(d, stamp) for d in batch.ratings))
+                if batch.restored:
+                    conn.executemany(_RESTORE_RATING, map(_restored_row, batch.restored))
                 conn.execute(_SAVE_CHECKPOINT, (batch.key, batch.number, stamp))
             self._remember_people(stored.values())
             self._remember(batch.ratings)
+            self._remember(batch.restored)
             return True
 
         return await self._run(work)
@@ -640,3 +711,89 @@ class EmbeddedStore:
             return [self._graph.nodes[person_id]["person"] for person_id in ids]
 
         return await self._run(work)
+
+    # --- LinkedIn import, review, export (issue 8) -------------------------------------------
+    async def import_network(self, batch: ImportBatch) -> ImportCounts:
+        def work() -> ImportCounts:
+            counts = ImportCounts()
+            changed: dict[str, Person] = {}
+            for person in batch.people:
+                old = changed.get(person.id) or self._person(person.id)
+                if old is None:
+                    changed[person.id] = person
+                    counts.people_created += 1
+                    continue
+                new = dataclasses.replace(
+                    old, **{name: getattr(person, name) for name in batch.refresh}
+                )
+                if new != old:
+                    changed[person.id] = new
+                    counts.people_updated += 1
+            self._check_people(batch.ratings, changed, index=True)
+            stamp = _iso_datetime(batch.now)
+            created: list[RatingDraft] = []
+            with self._transaction() as conn:
+                conn.executemany(_UPSERT_PERSON, map(_person_row, changed.values()))
+                for draft in batch.ratings:
+                    if conn.execute(_INSERT_RATING_IF_ABSENT, _draft_row(draft, stamp)).rowcount:
+                        created.append(draft)
+            self._remember_people(changed.values())
+            self._remember(created)
+            counts.ratings_created = len(created)
+            counts.ratings_kept = len(batch.ratings) - len(created)
+            return counts
+
+        return await self._run(work)
+
+    async def unreviewed_by(
+        self, owner: str, limit: int, after: ReviewAfter | None
+    ) -> list[Rating]:
+        def work() -> list[Rating]:
+            since = None if after is None else _iso_date(after.since)
+            to_id = None if after is None else after.to_id
+            params = (
+                owner,
+                0 if after is None else 1,
+                since,
+                to_id,
+                since,
+                since,
+                since,
+                to_id,
+                limit,
+            )
+            return [self._read(row) for row in self._connection().execute(_TO_REVIEW, params)]
+
+        return await self._run(work)
+
+    async def export_snapshot(self, emit: Callable[[Exported], None]) -> None:
+        def work() -> None:
+            # One read transaction: WAL gives it a snapshot, writers of other processes go on.
+            conn = self._connection()
+            conn.execute("BEGIN")
+            try:
+                for row in conn.execute(_EXPORT_PEOPLE):
+                    emit(Person(row[0], row[1], row[3], row[4], row[5], row[6]))
+                for row in conn.execute(_EXPORT_RATINGS):
+                    emit(self._read(row))
+            finally:
+                conn.execute("COMMIT")
+
+        await self._run(work)
+
+
+def _restored_row(rating: Rating) -> tuple[Any, ...]:
+    return (
+        rating.from_id,
+        rating.to_id,
+        rating.strength,
+        _groups_text(rating.groups),
+        rating.context,
+        rating.visibility.value,
+        _iso_date(rating.since),
+        _iso_date(rating.last_interaction),
+        _iso_datetime(rating.created_at),
+        _iso_datetime(rating.updated_at),
+        int(rating.reviewed),
+        versions.encode_array(rating.history),
+    )

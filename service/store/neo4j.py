@@ -35,6 +35,7 @@ from neo4j.exceptions import (
 
 from graph_schema import queries as cypher
 from graph_schema.migrate import Migration, migrate
+from service import versions
 from service.domain import (
     KEEP,
     Path,
@@ -43,6 +44,7 @@ from service.domain import (
     PersonPatch,
     Rating,
     RatingDraft,
+    RatingVersion,
     Step,
     Viewer,
     Visibility,
@@ -51,7 +53,15 @@ from service.domain import (
 )
 from service.errors import NotFound, StoreUnavailable, TiegraphError, over_time_budget
 from service.scoring import ScoringTable
-from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
+from service.store.base import (
+    Exported,
+    ImportBatch,
+    ImportCounts,
+    LoadBatch,
+    PeopleAfter,
+    RatingsAfter,
+    ReviewAfter,
+)
 from service.store.neo4j_paths import LayerStep, MeetInTheMiddle
 
 T = TypeVar("T")
@@ -136,6 +146,8 @@ def _rating(data: dict[str, Any]) -> Rating:
         last_interaction=_date(data["lastInteraction"]),
         created_at=_datetime(data["createdAt"]),
         updated_at=_datetime(data["updatedAt"]),
+        reviewed=bool(data.get("reviewed", True)),
+        history=versions.decode_all(data.get("history") or ()),
     )
 
 
@@ -180,6 +192,7 @@ def _rating_rows(drafts: Sequence[RatingDraft]) -> list[dict[str, Any]]:
             "visibility": draft.visibility.value,
             "since": draft.since,
             "lastInteraction": draft.last_interaction,
+            "reviewed": draft.reviewed,
         }
         for _, draft in sorted(last.items())
     ]
@@ -194,7 +207,7 @@ async def _people_missing(tx: AsyncManagedTransaction, ids: list[str]) -> set[st
     return set(record["missing"])
 
 
-def _first_missing(drafts: Sequence[RatingDraft], missing: set[str]) -> NotFound | None:
+def _first_missing(drafts: Sequence[RatingDraft | Rating], missing: set[str]) -> NotFound | None:
     for index, draft in enumerate(drafts):
         where = index if len(drafts) > 1 else None
         if draft.from_id in missing:
@@ -243,14 +256,29 @@ async def _checked_rating_rows(
     if missing is not None:
         raise missing
     rows = _rating_rows(drafts)
-    retyped = await _single_value(tx, cypher.RATINGS_RETYPE, {"rows": rows}, "retyped")
-    created = {(from_id, to_id): at for from_id, to_id, at in retyped}
+    existing = await _single_value(tx, cypher.RATINGS_RETYPE, {"rows": rows}, "existing")
+    prior = {(from_id, to_id): old for from_id, to_id, old in existing}
     for row in rows:
-        row["createdAt"] = created.get((row["fromId"], row["toId"]))
+        old = prior.get((row["fromId"], row["toId"]))
+        row["createdAt"] = None if old is None else old["createdAt"]
+        row["history"] = [] if old is None else _history_after(old)
     return rows
 
 
-async def _vanished(tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft]) -> Exception:
+def _history_after(old: dict[str, Any]) -> list[str]:
+    """The history of a replaced rating: its own, then the version being replaced."""
+    replaced = RatingVersion(
+        strength=old["strength"],
+        groups=tuple(old["groups"] or ()),
+        visibility=Visibility(old["visibility"]),
+        changed_at=_datetime(old["updatedAt"]),
+    )
+    return [*(old["history"] or ()), versions.encode(replaced)]
+
+
+async def _vanished(
+    tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft | Rating]
+) -> Exception:
     """Why a write stored fewer ratings than it was given: a concurrent delete of a person.
 
     Raising it rolls the transaction back, so nothing of the batch stays.
@@ -304,6 +332,8 @@ async def _load_batch(tx: AsyncManagedTransaction, batch: LoadBatch) -> bool:
         await _upsert_people(tx, batch.people)
     if batch.ratings:
         await _load_ratings(tx, batch.ratings, batch.now)
+    if batch.restored:
+        await _restore_ratings(tx, batch)
     result = await tx.run(
         cypher.LOAD_CHECKPOINT_SET, key=batch.key, batch=batch.number, now=batch.now
     )
@@ -595,6 +625,122 @@ class Neo4jStore:
     async def mutual_connections(self, a: str, b: str, viewer: Viewer) -> list[Person]:
         params = {"a": a, "b": b, **_viewer_params(viewer)}
         return await self._read(_people, cypher.MUTUAL_CONNECTIONS, params)
+
+    # --- LinkedIn import, review, export (issue 8) -----------------------------------------
+
+    async def import_network(self, batch: ImportBatch) -> ImportCounts:
+        return await self._write(_import_network, batch)
+
+    async def unreviewed_by(
+        self, owner: str, limit: int, after: ReviewAfter | None
+    ) -> list[Rating]:
+        params = {
+            "owner": owner,
+            "limit": limit,
+            "afterSince": None if after is None else after.since,
+            "afterId": None if after is None else sort_key(after.to_id),
+        }
+        return await self._read(_ratings, cypher.TO_REVIEW, params)
+
+    async def export_snapshot(self, emit: Callable[[Exported], None]) -> None:
+        """One read transaction without the query budget: an export reads everything."""
+        driver = self._require_driver()
+        with _driver_errors(self._budget):
+            async with driver.session(database=self._database) as session:
+                await session.execute_read(_export, emit)
+
+
+# --- LinkedIn import, review, export (issue 8) ---------------------------------------------
+
+
+async def _restore_ratings(tx: AsyncManagedTransaction, batch: LoadBatch) -> None:
+    everything: list[RatingDraft | Rating] = [*batch.ratings, *batch.restored]
+    ids = sorted({r.from_id for r in everything} | {r.to_id for r in everything})
+    missing = _first_missing(everything, await _people_missing(tx, ids))
+    if missing is not None:
+        raise missing
+    last = {(r.from_id, r.to_id): r for r in batch.restored}
+    rows = [
+        {
+            "fromId": r.from_id,
+            "toId": r.to_id,
+            "type": cypher.rating_type(r.strength),
+            "props": {
+                "strength": r.strength,
+                "groups": list(r.groups),
+                "context": r.context,
+                "visibility": r.visibility.value,
+                "since": r.since,
+                "lastInteraction": r.last_interaction,
+                "createdAt": r.created_at,
+                "updatedAt": r.updated_at,
+                "reviewed": r.reviewed,
+                "history": [versions.encode(v) for v in r.history],
+            },
+        }
+        for _, r in sorted(last.items())
+    ]
+    if await _single_value(tx, cypher.RATINGS_RESTORE, {"rows": rows}, "written") != len(rows):
+        raise await _vanished(tx, everything)
+
+
+async def _import_network(tx: AsyncManagedTransaction, batch: ImportBatch) -> ImportCounts:
+    counts = ImportCounts()
+    ids = sorted({p.id for p in batch.people})
+    result = await tx.run(cypher.PEOPLE_GET, ids=ids)
+    stored = {
+        person.id: person async for person in (_person(rec["person"]) async for rec in result)
+    }
+    changed: dict[str, Person] = {}
+    for person in batch.people:
+        old = changed.get(person.id) or stored.get(person.id)
+        if old is None:
+            changed[person.id] = person
+            counts.people_created += 1
+            continue
+        new = replace(old, **{name: getattr(person, name) for name in batch.refresh})
+        if new != old:
+            changed[person.id] = new
+            counts.people_updated += 1
+    if changed:
+        await _upsert_people(tx, [_full_patch(p) for p in changed.values()])
+    if batch.ratings:
+        rating_ids = sorted({d.from_id for d in batch.ratings} | {d.to_id for d in batch.ratings})
+        missing = _first_missing(batch.ratings, await _people_missing(tx, rating_ids))
+        if missing is not None:
+            raise missing
+        params = _at(_rating_rows(batch.ratings), batch.now)
+        created = await _single_value(tx, cypher.RATINGS_IMPORT, params, "created")
+        counts.ratings_created = int(created)
+        counts.ratings_kept = len({(d.from_id, d.to_id) for d in batch.ratings}) - int(created)
+    return counts
+
+
+def _full_patch(person: Person) -> PersonPatch:
+    return PersonPatch(
+        id=person.id,
+        name=person.name,
+        headline=person.headline,
+        company=person.company,
+        location=person.location,
+        profile_url=person.profile_url,
+    )
+
+
+async def _export(tx: AsyncManagedTransaction, emit: Callable[[Exported], None]) -> None:
+    # Neo4j reads committed data, not a snapshot: a rating whose person was not among the
+    # people read (created meanwhile) is left out, so the export never names a missing person.
+    seen: set[str] = set()
+    people = await tx.run(cypher.EXPORT_PEOPLE)
+    async for record in people:
+        person = _person(record["person"])
+        seen.add(person.id)
+        emit(person)
+    ratings = await tx.run(cypher.EXPORT_RATINGS)
+    async for record in ratings:
+        rating = _rating(record["rating"])
+        if rating.from_id in seen and rating.to_id in seen:
+            emit(rating)
 
 
 def _with_timeout(work: Callable[..., Awaitable[T]], seconds: float) -> Callable[..., Awaitable[T]]:
