@@ -28,11 +28,13 @@ from typing import IO, Any, Final
 
 import orjson
 
+from service import versions
 from service.domain import (
     KEEP,
     MaybeText,
     PersonFields,
     PersonPatch,
+    Rating,
     RatingDraft,
     RatingFields,
     Visibility,
@@ -317,6 +319,8 @@ def _parse_batch(
     people: list[PersonPatch] = []
     ratings: list[RatingDraft] = []
     rating_lines: list[int] = []
+    restored: list[Rating] = []
+    restored_lines: list[int] = []
     loads = orjson.loads
     for line, raw in chunk:
         try:
@@ -326,17 +330,22 @@ def _parse_batch(
         if not isinstance(record, dict):
             raise BadRecord(line, None, "not a JSON object")
         kind = record.get("kind")
-        if kind == "rating":
+        if kind == "rating" and "createdAt" in record:
+            restored.append(parse_restored(record, line))
+            restored_lines.append(line)
+        elif kind == "rating":
             ratings.append(seen.rating(record, line))
             rating_lines.append(line)
         elif kind == "person":
             person = parse_person(record, line)
             seen.ids.add(person.id)
             people.append(person)
+        elif kind == HEADER_KIND:
+            check_header(record, line)
         else:
-            raise BadRecord(line, "kind", 'must be "person" or "rating"')
-    batch = LoadBatch(key, number, tuple(people), tuple(ratings), now)
-    return ReadBatch(batch, tuple(rating_lines), offset)
+            raise BadRecord(line, "kind", f"{kind!r} is not a kind this tiegraph reads ({KINDS})")
+    batch = LoadBatch(key, number, tuple(people), tuple(ratings), now, tuple(restored))
+    return ReadBatch(batch, (*rating_lines, *restored_lines), offset)
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -403,8 +412,69 @@ async def _finish(
     if written:
         report.batches += 1
         report.people += len(read.batch.people)
-        report.ratings += len(read.batch.ratings)
+        report.ratings += len(read.batch.ratings) + len(read.batch.restored)
     else:
         report.skipped_batches += 1
     if progress is not None:
         progress(read.offset)
+
+
+# --- `tiegraph export` files: a header line and whole ratings (issue 8) --------------------
+
+# The first line of an export: {"kind": "tiegraph", "format": 1, "exportedAt": ...}.
+HEADER_KIND: Final = "tiegraph"
+FORMAT: Final = 1
+KINDS: Final = '"tiegraph", "person", "rating"'
+_RESTORED_KEYS: Final = frozenset({"createdAt", "updatedAt", "reviewed", "history"})
+
+
+def check_header(record: dict[str, Any], line: int) -> None:
+    if record.get("format") != FORMAT:
+        raise BadRecord(
+            line,
+            "format",
+            f"this tiegraph reads export format {FORMAT}, not {record.get('format')!r}",
+        )
+
+
+def _timestamp(record: dict[str, Any], key: str, line: int) -> datetime:
+    value = record.get(key)
+    if not isinstance(value, str):
+        raise BadRecord(line, key, "is required: an ISO-8601 date-time with offset")
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRecord(line, key, f"{value!r} is not an ISO-8601 date-time") from None
+    if stamp.tzinfo is None:
+        raise BadRecord(line, key, "needs an offset (such as +00:00)")
+    return stamp.astimezone(UTC)
+
+
+def parse_restored(record: dict[str, Any], line: int) -> Rating:
+    """A rating as `tiegraph export` wrote it: validated like any rating, plus its
+    timestamps, `reviewed` and `history`, kept as they are."""
+    draft = parse_rating({k: v for k, v in record.items() if k not in _RESTORED_KEYS}, line)
+    reviewed = record.get("reviewed", True)
+    if not isinstance(reviewed, bool):
+        raise BadRecord(line, "reviewed", "must be true or false")
+    history = record.get("history") or []
+    if not isinstance(history, list):
+        raise BadRecord(line, "history", "must be a list of earlier versions")
+    try:
+        earlier = tuple(versions.version_from_record(item) for item in history)
+    except (KeyError, TypeError, ValueError) as e:
+        raise BadRecord(line, "history", f"an earlier version is malformed ({e})") from None
+    return Rating(
+        from_id=draft.from_id,
+        to_id=draft.to_id,
+        strength=draft.strength,
+        groups=draft.groups,
+        context=draft.context,
+        visibility=draft.visibility,
+        since=draft.since,
+        last_interaction=draft.last_interaction,
+        created_at=_timestamp(record, "createdAt", line),
+        updated_at=_timestamp(record, "updatedAt", line),
+        reviewed=reviewed,
+        history=earlier,
+    )
