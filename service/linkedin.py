@@ -44,7 +44,8 @@ INVITATIONS_FILE: Final = "Invitations.csv"
 HEADER_SEARCH_RECORDS: Final = 20
 MESSAGE_MAX_LENGTH: Final = 2000
 
-_QUOTED: Final = re.compile(r'"((?:[^"]|"")*)"')
+# Possessive: a quoted field that never closes must not match a shorter one by backtracking.
+_QUOTED: Final = re.compile(r'"((?:[^"]|"")*+)"')
 _UNQUOTED: Final = re.compile(r"[^,\r\n]*")
 _NEWLINE: Final = re.compile(r"\r\n|\r|\n")
 _SENT_AT: Final = re.compile(
