@@ -364,7 +364,9 @@ AWAIT_INDEXES: Final = "CALL db.awaitIndexes($timeout)"
 # --- LinkedIn import, review, export (issue 8) ---------------------------------------------
 
 # An import creates a rating only where the pair has none (of any strength): the owner's own
-# rating is kept. Rows are unique by (fromId, toId) and sorted (lock order).
+# rating is kept. No history property: it reads as [] (and every property of 30,000 new
+# relationships counts against the transaction's memory). Rows are unique by (fromId, toId)
+# and sorted (lock order).
 RATINGS_IMPORT: Final = f"""
 UNWIND $rows AS row
 MATCH (x:Person {{id: row.fromId}})
@@ -379,9 +381,17 @@ SET r.createdAt = $now,
     r.visibility = row.visibility,
     r.since = row.since,
     r.lastInteraction = row.lastInteraction,
-    r.reviewed = row.reviewed,
-    r.history = []
+    r.reviewed = row.reviewed
 RETURN count(r) AS created"""
+
+# An import's people: PEOPLE_UPSERT without the people back (30,000 of them would be held in
+# the transaction's memory), run on slices of the rows.
+PEOPLE_IMPORT: Final = """
+UNWIND $rows AS row
+MERGE (p:Person {id: row.id})
+ON CREATE SET p.idSort = row.idSort
+SET p += row.props
+RETURN count(p) AS written"""
 
 # `toReview`: most recent since first (none last), then by id in code point order.
 TO_REVIEW: Final = f"""

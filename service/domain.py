@@ -8,6 +8,7 @@ name, such as ``strength`` or ``maxHops``), so both stores reject exactly the sa
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 import uuid
 from collections.abc import Sequence
@@ -272,8 +273,13 @@ class PathQuery:
 # --- validation ---------------------------------------------------------------------------
 
 
+# Exactly the characters of categories Cc and Cs: one regex scan instead of a call per
+# character (an import validates hundreds of thousands of fields).
+_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+    return _CONTROL.search(text) is not None
 
 
 def validate_id(value: str, field_name: str = "id") -> str:

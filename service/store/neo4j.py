@@ -702,18 +702,33 @@ async def _import_network(tx: AsyncManagedTransaction, batch: ImportBatch) -> Im
         if new != old:
             changed[person.id] = new
             counts.people_updated += 1
-    if changed:
-        await _upsert_people(tx, [_full_patch(p) for p in changed.values()])
+    person_rows = sorted((_person_row(_full_patch(p)) for p in changed.values()),
+                         key=lambda row: row["id"])  # fmt: skip
+    for rows in _slices(person_rows):
+        await _single_value(tx, cypher.PEOPLE_IMPORT, {"rows": rows}, "written")
     if batch.ratings:
         rating_ids = sorted({d.from_id for d in batch.ratings} | {d.to_id for d in batch.ratings})
         missing = _first_missing(batch.ratings, await _people_missing(tx, rating_ids))
         if missing is not None:
             raise missing
-        params = _at(_rating_rows(batch.ratings), batch.now)
-        created = await _single_value(tx, cypher.RATINGS_IMPORT, params, "created")
-        counts.ratings_created = int(created)
-        counts.ratings_kept = len({(d.from_id, d.to_id) for d in batch.ratings}) - int(created)
+        created = 0
+        for rows in _slices(_rating_rows(batch.ratings)):
+            params = _at(rows, batch.now)
+            created += int(await _single_value(tx, cypher.RATINGS_IMPORT, params, "created"))
+        counts.ratings_created = created
+        counts.ratings_kept = len({(d.from_id, d.to_id) for d in batch.ratings}) - created
     return counts
+
+
+# Rows per statement of an import: one statement's parameters and intermediate rows stay small
+# within the one transaction (a 30,000-row statement passed Neo4j's default 256 MiB per
+# transaction on a 1 GiB heap).
+_IMPORT_SLICE = 2_000
+
+
+def _slices(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), _IMPORT_SLICE):
+        yield rows[start : start + _IMPORT_SLICE]
 
 
 def _full_patch(person: Person) -> PersonPatch:
