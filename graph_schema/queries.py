@@ -420,12 +420,19 @@ CREATE (x)-[r:$(row.type)]->(y)
 SET r = row.props
 RETURN count(r) AS written"""
 
+# An export reads in pages of one record each (a list): the driver's cost is per record.
+# Pages follow idSort (code point order, as the embedded store's export), from `$after` on.
 EXPORT_PEOPLE: Final = f"""
-MATCH (p:Person)
-RETURN p {_PERSON} AS person
-ORDER BY p.idSort"""
+MATCH (p:Person) WHERE p.idSort > $after
+WITH p ORDER BY p.idSort LIMIT $limit
+RETURN collect(p {_PERSON}) AS people, max(p.idSort) AS last"""
 
+# The ratings of the next `$limit` raters (by idSort), ordered by rater then rated.
 EXPORT_RATINGS: Final = f"""
-MATCH (x:Person)-[r:{ANY_RATING}]->(y:Person)
-RETURN {_rating("r", "x", "y")} AS rating
-ORDER BY x.idSort, y.idSort"""
+MATCH (x:Person) WHERE x.idSort > $after
+WITH x ORDER BY x.idSort LIMIT $limit
+WITH collect(x) AS raters, max(x.idSort) AS last
+UNWIND raters AS x
+MATCH (x)-[r:{ANY_RATING}]->(y:Person)
+WITH last, x, r, y ORDER BY x.idSort, y.idSort
+RETURN last, collect({_rating("r", "x", "y")}) AS ratings"""

@@ -746,16 +746,39 @@ async def _export(tx: AsyncManagedTransaction, emit: Callable[[Exported], None])
     # Neo4j reads committed data, not a snapshot: a rating whose person was not among the
     # people read (created meanwhile) is left out, so the export never names a missing person.
     seen: set[str] = set()
-    people = await tx.run(cypher.EXPORT_PEOPLE)
-    async for record in people:
-        person = _person(record["person"])
-        seen.add(person.id)
-        emit(person)
-    ratings = await tx.run(cypher.EXPORT_RATINGS)
-    async for record in ratings:
-        rating = _rating(record["rating"])
-        if rating.from_id in seen and rating.to_id in seen:
-            emit(rating)
+    after = ""  # sorts before every idSort
+    while True:
+        params = {"after": after, "limit": _EXPORT_PAGE}
+        result = await tx.run(cypher.EXPORT_PEOPLE, params)
+        record = await result.single(strict=True)
+        if record["last"] is None:
+            break
+        for data in record["people"]:
+            person = _person(data)
+            seen.add(person.id)
+            emit(person)
+        after = record["last"]
+    after = ""
+    while True:
+        params = {"after": after, "limit": _EXPORT_PAGE // 10}
+        result = await tx.run(cypher.EXPORT_RATINGS, params)
+        found = await result.single()
+        if found is None:
+            # No rater in this page has ratings: find where the page ended to go on.
+            people = await tx.run(cypher.EXPORT_PEOPLE, params)
+            page = await people.single(strict=True)
+            if page["last"] is None:
+                break
+            after = page["last"]
+            continue
+        for data in found["ratings"]:
+            rating = _rating(data)
+            if rating.from_id in seen and rating.to_id in seen:
+                emit(rating)
+        after = found["last"]
+
+
+_EXPORT_PAGE = 5_000
 
 
 def _with_timeout(work: Callable[..., Awaitable[T]], seconds: float) -> Callable[..., Awaitable[T]]:
