@@ -436,3 +436,141 @@ UNWIND raters AS x
 MATCH (x)-[r:{ANY_RATING}]->(y:Person)
 WITH last, x, r, y ORDER BY x.idSort, y.idSort
 RETURN last, collect({_rating("r", "x", "y")}) AS ratings"""
+# --- connection requests (issue 9) --------------------------------------------------------
+#
+#   (:Person)-[:REQUESTED {id, message, sentAt, status, respondedAt}]->(:Person)
+#
+# from the requester to the owner (V007: unique id, index on status and sentAt). The owner's
+# triage policy is the JSON text `triagePolicy` on the owner's Person node.
+
+_REQUEST = (
+    "{id: r.id, fromId: f.id, toId: o.id, message: r.message, sentAt: r.sentAt, "
+    "status: r.status, respondedAt: r.respondedAt}"
+)
+
+# The write an import can share: `$rows` of {id, fromId, toId, message, sentAt}, unique by
+# (fromId, toId) (`service.store.neo4j.request_rows`), both people already in the graph. A
+# pending request from the same person to the same owner gets the row's message and sentAt;
+# otherwise a new PENDING one is created with the row's id. Writing a property of the
+# requester first takes its lock: two concurrent requests of one person take turns, and the
+# second sees the first's pending request instead of creating another.
+REQUESTS_WRITE: Final = f"""
+UNWIND $rows AS row
+MATCH (f:Person {{id: row.fromId}})
+MATCH (o:Person {{id: row.toId}})
+SET f.requesting = true
+REMOVE f.requesting
+WITH f, o, row
+OPTIONAL MATCH (f)-[pending:REQUESTED {{status: 'PENDING'}}]->(o)
+CALL (f, o, row, pending) {{
+  WITH f, o, row, pending WHERE pending IS NULL
+  CREATE (f)-[r:REQUESTED {{id: row.id, status: 'PENDING'}}]->(o)
+  RETURN r
+  UNION ALL
+  WITH pending WHERE pending IS NOT NULL
+  RETURN pending AS r
+}}
+SET r.message = row.message, r.sentAt = row.sentAt
+RETURN collect({{created: pending IS NULL, request: {_REQUEST}}}) AS written"""
+
+REQUEST_GET: Final = f"""
+MATCH (f:Person)-[r:REQUESTED {{id: $id}}]->(o:Person)
+RETURN {_REQUEST} AS request"""
+
+# Answer a request once. Setting a property first takes the relationship's write lock, so the
+# status read after it is the latest committed one: two concurrent answers cannot both see
+# PENDING.
+REQUEST_ANSWER: Final = f"""
+MATCH (f:Person)-[r:REQUESTED {{id: $id}}]->(o:Person)
+SET r.answering = true
+REMOVE r.answering
+WITH f, r, o, r.status AS before
+SET r.status = CASE WHEN before = 'PENDING' THEN $status ELSE before END,
+    r.respondedAt = CASE WHEN before = 'PENDING' THEN $now ELSE r.respondedAt END
+RETURN before, {_REQUEST} AS request"""
+
+REQUESTS_LIST: Final = f"""
+MATCH (o:Person {{id: $ownerId}})<-[r:REQUESTED]-(f:Person)
+WHERE r.status = $status
+  AND ($afterSentAt IS NULL OR r.sentAt < $afterSentAt
+       OR (r.sentAt = $afterSentAt AND r.id > $afterId))
+RETURN {_REQUEST} AS request
+ORDER BY r.sentAt DESC, r.id
+LIMIT $limit"""
+
+REQUESTS_ALL: Final = f"""
+MATCH (f:Person)-[r:REQUESTED]->(o:Person)
+RETURN {_REQUEST} AS request
+ORDER BY r.id"""
+
+POLICY_GET: Final = """
+MATCH (p:Person {id: $ownerId})
+RETURN p.triagePolicy AS policy"""
+
+POLICY_PUT: Final = """
+MATCH (p:Person {id: $ownerId})
+SET p.triagePolicy = $policy
+RETURN count(p) AS found"""
+
+POLICIES_ALL: Final = """
+MATCH (p:Person) WHERE p.triagePolicy IS NOT NULL
+RETURN p.id AS ownerId, p.triagePolicy AS policy
+ORDER BY p.idSort"""
+
+# --- the value of a network (issue 9) -----------------------------------------------------
+
+# When the viewer is the rated person, a CONNECTIONS rating of them is visible by definition
+# (its rater rated the viewer): the owner's own report skips a subquery per rating.
+RATINGS_OF: Final = f"""
+MATCH (x:Person)-[r:{ANY_RATING}]->(y:Person {{id: $toId}})
+{_ME}
+WITH x, r, y, me
+WHERE CASE WHEN r.visibility = 'CONNECTIONS' AND y.id = $viewerId THEN true
+      ELSE {_visible("r", "x")} END
+RETURN {_rating("r", "x", "y")} AS rating"""
+
+
+def _sees(rel: str, everything: str, knows: str) -> str:
+    """`can_see` of `rel` once whether the viewer sees all of its rater's ratings
+    (`everything`) and whether the rater rated the viewer (`knows`) are known."""
+    return (
+        f"({everything} OR {rel}.visibility = 'PUBLIC'"
+        f" OR ({knows} AND {rel}.visibility = 'CONNECTIONS'))"
+    )
+
+
+def _knows(person: str) -> str:
+    return f"me IS NOT NULL AND EXISTS {{ ({person})-[:{ANY_RATING}]->(me) }}"
+
+
+# Warm reach: the steps owner -> x of every neighbour x (the traversal rule: o's own visible
+# rating of x, else x's visible rating of o), then from each x reached with strength 1-2 the
+# steps x -> t to people t without a step to the owner; counts the t reached with 1-2.
+WARM_REACH: Final = f"""
+MATCH (o:Person {{id: $ownerId}})
+{_ME}
+WITH o, me, $isAdmin OR o.id = $viewerId AS oAll, {_knows("o")} AS oKnows
+CALL (o) {{
+  MATCH (o)-[r:{ANY_RATING}]-(x:Person) WHERE x <> o
+  RETURN x, collect(r) AS rs
+}}
+WITH o, me, x, rs, oAll, oKnows,
+     $isAdmin OR x.id = $viewerId AS xAll, {_knows("x")} AS xKnows
+WITH o, me, x, xAll, xKnows,
+     [r IN rs WHERE startNode(r) = o AND {_sees("r", "oAll", "oKnows")} | r.strength] AS own,
+     [r IN rs WHERE startNode(r) = x AND {_sees("r", "xAll", "xKnows")} | r.strength] AS other
+WHERE size(own) > 0 OR size(other) > 0
+WITH o, me, collect(x) AS near,
+     collect(CASE WHEN coalesce(own[0], other[0]) <= 2 THEN [x, xAll, xKnows] END) AS hubs
+UNWIND hubs AS hub
+WITH o, me, near, hub[0] AS x, hub[1] AS xAll, hub[2] AS xKnows
+MATCH (x)-[r2:{ANY_RATING}]-(t:Person)
+WHERE t <> o AND t <> x AND NOT t IN near
+WITH me, x, xAll, xKnows, t, collect(r2) AS rs
+WITH t, x, xAll, xKnows, rs, $isAdmin OR t.id = $viewerId AS tAll, {_knows("t")} AS tKnows
+WITH t,
+     [r IN rs WHERE startNode(r) = x AND {_sees("r", "xAll", "xKnows")} | r.strength] AS own,
+     [r IN rs WHERE startNode(r) = t AND {_sees("r", "tAll", "tKnows")} | r.strength] AS other
+WITH t, coalesce(own[0], other[0]) AS strength
+WHERE strength <= 2
+RETURN count(DISTINCT t) AS reach"""

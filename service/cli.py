@@ -1,4 +1,4 @@
-"""The `tiegraph` command: serve, token, export-schema, load.
+"""The `tiegraph` command: serve, token, export-schema, load, report.
 
 Every `serve` flag falls back to its environment variable ``TIEGRAPH_<FLAG>`` (through
 `service.settings.Settings`), then to the default.
@@ -223,6 +223,55 @@ def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task("load", total=file.stat().st_size)
         yield lambda offset: bar.update(task, completed=offset)
+
+
+# --- tiegraph report (issue 9) ------------------------------------------------------------
+
+
+@app.command()
+def report(
+    owner: Annotated[str, typer.Option(help="Whose network: a person id.")],
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")],
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write the value of a network (networkReport) as one self-contained HTML page with
+    charts, as the owner sees it."""
+    import asyncio
+
+    settings = _settings(store=store, data_dir=data_dir, dev=True)
+    try:
+        page = asyncio.run(_report_page(settings, owner))
+    except _LoadFailed as e:
+        typer.echo(f"tiegraph: {e}", err=True)
+        raise typer.Exit(1) from e
+    out.write_text(page, encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
+async def _report_page(settings: Settings, owner: str) -> str:
+    from service import report_page, requesting
+    from service.domain import Viewer
+    from service.errors import TiegraphError
+    from service.store.factory import make_store
+
+    store = make_store(settings)
+    try:
+        await store.open()
+    except TiegraphError as e:
+        raise _LoadFailed(f"the store did not open: {e.message}") from e
+    try:
+        # The owner's own view: the page shows what the owner may see, nothing more.
+        found = await requesting.network_report(store, Viewer(owner, Role.USER), owner)
+        if found is None:
+            raise _LoadFailed(f"no person with id {owner!r}")
+        people = await store.get_people([m.person_id for m in found.mismatches])
+        names = {person_id: p.name for person_id, p in people.items()}
+        return report_page.render(found, names)
+    except TiegraphError as e:
+        raise _LoadFailed(e.message) from e
+    finally:
+        await store.close()
 
 
 def main() -> None:

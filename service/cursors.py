@@ -8,9 +8,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import date
+from datetime import date, datetime
 
 from service.errors import InvalidInput
+from service.requests import RequestsAfter
 from service.store.base import PeopleAfter, RatingsAfter, ReviewAfter
 
 
@@ -73,3 +74,23 @@ def parse_review_cursor(cursor: str | None) -> ReviewAfter | None:
     except ValueError as e:
         raise InvalidInput("after", "is not a cursor of this list") from e
     return ReviewAfter(since=day, to_id=to_id)
+
+
+# --- connection requests (issue 9) --------------------------------------------------------
+
+
+def requests_cursor(after: RequestsAfter) -> str:
+    return _encode("requests", [after.sent_at.isoformat(), after.id])
+
+
+def parse_requests_cursor(cursor: str | None) -> RequestsAfter | None:
+    if cursor is None:
+        return None
+    sent_at, request_id = _decode("requests", cursor, 2)
+    if not isinstance(sent_at, str) or not isinstance(request_id, str):
+        raise InvalidInput("after", "is not a cursor of this list")
+    try:
+        moment = datetime.fromisoformat(sent_at)
+    except ValueError as e:
+        raise InvalidInput("after", "is not a cursor of this list") from e
+    return RequestsAfter(sent_at=moment, id=request_id)

@@ -920,3 +920,42 @@ def mutual_connections(graph: RatingGraph, a: str, b: str, viewer: Viewer) -> li
     return sorted(
         c for c in _common_neighbours(rule.adj, a, b) if rule.code(a, c) and rule.code(b, c)
     )
+
+
+# --- the value of a network (issue 9) -----------------------------------------------------
+
+WARM_STRENGTH: Final = 2
+
+
+def warm_reach(graph: RatingGraph, owner: str, viewer: Viewer) -> int:
+    """How many people have no step to `owner` but are reached by owner -> x -> them with
+    both steps of strength 1-2, under the traversal rule for `viewer`.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from service.domain import Rating, Role, Viewer, Visibility
+    >>> def rate(a, b, s, v=Visibility.PUBLIC):
+    ...     t = datetime(2026, 1, 1, tzinfo=UTC)
+    ...     return Rating(a, b, s, (), None, v, None, None, t, t)
+    >>> G = rating_graph([rate("me", "ann", 1), rate("ann", "bob", 2), rate("ann", "cy", 3),
+    ...                   rate("dan", "ann", 2, Visibility.PRIVATE)])
+    >>> warm_reach(G, "me", Viewer.dev()), warm_reach(G, "me", Viewer("me", Role.USER))
+    (2, 1)
+    """
+    if owner not in graph:
+        return 0
+    rule = _Rule(graph, viewer, STRENGTH_MAX)
+    adj = rule.adj
+    near = {x for x in adj[owner] if x != owner and rule.code(owner, x)}
+    reached: set[str] = set()
+    for x in near:
+        if rule.code(owner, x) & 7 > WARM_STRENGTH:
+            continue
+        for t in adj[x]:
+            if t == owner or t == x or t in near or t in reached:
+                continue
+            code = rule.code(x, t)
+            if code and code & 7 <= WARM_STRENGTH:
+                reached.add(t)
+    return len(reached)

@@ -7,11 +7,13 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from service.api.document_cache import CachedDocuments, DocumentLru
 from service.api.errors import ErrorCodes
 from service.api.limits import ShapeLimits, TokenLimit
+from service.api.requests_resolvers import RequestsMutation, RequestsQuery
 from service.api.resolvers import Mutation, Query
 from service.settings import Settings
 
@@ -22,6 +24,11 @@ class TiegraphSchema(strawberry.Schema):
     ) -> None:
         """Nothing: `ErrorCodes` logs unexpected errors once, with the request id; expected
         ones (bad input, no token) are the client's business, not the log's."""
+
+
+# Issue 9's fields join the v1 ones; each group keeps its own module.
+ALL_QUERIES = merge_types("Query", (Query, RequestsQuery))
+ALL_MUTATIONS = merge_types("Mutation", (Mutation, RequestsMutation))
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -40,7 +47,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return TiegraphSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return TiegraphSchema(query=ALL_QUERIES, mutation=ALL_MUTATIONS, extensions=extensions)
 
 
 def sdl() -> str:

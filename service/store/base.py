@@ -29,6 +29,13 @@ from service.domain import (
     RatingDraft,
     Viewer,
 )
+from service.requests import (
+    ConnectionRequest,
+    RequestDraft,
+    RequestsAfter,
+    RequestStatus,
+    TriagePolicy,
+)
 from service.scoring import ScoringTable
 
 
@@ -196,3 +203,52 @@ class Store(Protocol):
     async def export_snapshot(self, emit: Callable[[Exported], None]) -> None:
         """Call `emit` with every person (by id), then every rating (by from, to id), read
         as one snapshot of the store (Neo4j: one read transaction, see docs/decisions.md)."""
+
+    # --- connection requests (issue 9) ----------------------------------------------------
+    async def receive_requests(
+        self, people: Sequence[PersonPatch], drafts: Sequence[RequestDraft]
+    ) -> list[ConnectionRequest]:
+        """Upsert `people` (the requesters), then write every draft, in one transaction: a new
+        PENDING request, or, when `from` already has a PENDING request to `to`, that one with
+        the draft's message and sentAt. Returns the requests as stored, in input order.
+        Raises `NotFound` when a `from` or `to` person neither exists nor is in `people`."""
+
+    async def get_request(self, request_id: str) -> ConnectionRequest | None:
+        """The request with this id, whatever its status."""
+
+    async def list_requests(
+        self, owner_id: str, status: RequestStatus, limit: int, after: RequestsAfter | None
+    ) -> list[ConnectionRequest]:
+        """Requests to `owner_id` with `status`, newest first (sentAt desc, then id in code
+        point order), strictly after `after`, at most `limit`."""
+
+    async def answer_request(
+        self,
+        request_id: str,
+        status: RequestStatus,
+        rating: RatingDraft | None,
+        now: datetime,
+    ) -> ConnectionRequest:
+        """Answer a PENDING request (`status` ACCEPTED or DECLINED, respondedAt `now`) and put
+        `rating` (as `put_ratings` does), in one transaction. Raises `RequestNotFound`, or
+        `InvalidInput` on ``id`` when it was already answered; then nothing is written."""
+
+    async def get_policy(self, owner_id: str) -> TriagePolicy | None:
+        """The owner's stored policy, or None (the defaults apply)."""
+
+    async def put_policy(self, owner_id: str, policy: TriagePolicy) -> None:
+        """Store the owner's policy; raises `NotFound` when the owner does not exist."""
+
+    async def export_requests(self) -> list[ConnectionRequest]:
+        """Every request of every owner and status (for `tiegraph export`), by id."""
+
+    async def export_policies(self) -> list[tuple[str, TriagePolicy]]:
+        """Every stored policy with its owner's id (for `tiegraph export`), by owner id."""
+
+    # --- the value of a network (issue 9) -------------------------------------------------
+    async def ratings_of(self, person_id: str, viewer: Viewer) -> list[Rating]:
+        """Every rating *of* `person_id` (to = person_id) that `viewer` may see, in any order."""
+
+    async def warm_reach(self, owner_id: str, viewer: Viewer) -> int:
+        """How many people have no step to the owner but are reached by owner -> x -> them
+        with both steps of strength 1-2 (the traversal rule, for `viewer`)."""

@@ -43,7 +43,15 @@ from service.domain import (
     Visibility,
     name_key,
 )
-from service.errors import NotFound, StoreUnavailable, over_time_budget
+from service.errors import InvalidInput, NotFound, StoreUnavailable, over_time_budget
+from service.requests import (
+    ConnectionRequest,
+    RequestDraft,
+    RequestNotFound,
+    RequestsAfter,
+    RequestStatus,
+    TriagePolicy,
+)
 from service.scoring import ScoringTable
 from service.store.base import (
     Exported,
@@ -100,6 +108,39 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         CREATE TABLE load_checkpoint (
             key        TEXT PRIMARY KEY,
             batch      INTEGER NOT NULL CHECK (batch >= 0),
+            updated_at TEXT NOT NULL
+        )
+        """,
+    ),
+    # Issue 9: connection requests and triage policies. IF NOT EXISTS: the tables are
+    # independent of the other migrations, so their order among them does not matter.
+    (
+        """
+        CREATE TABLE IF NOT EXISTS connection_request (
+            id           TEXT PRIMARY KEY,
+            from_id      TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+            to_id        TEXT NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+            message      TEXT,
+            sent_at      TEXT NOT NULL,
+            status       TEXT NOT NULL CHECK (status IN ('PENDING', 'ACCEPTED', 'DECLINED')),
+            responded_at TEXT,
+            CHECK (from_id <> to_id)
+        )
+        """,
+        # At most one pending request per (requester, owner): a new one updates it.
+        """
+        CREATE UNIQUE INDEX IF NOT EXISTS connection_request_pending
+        ON connection_request(from_id, to_id) WHERE status = 'PENDING'
+        """,
+        # The owner's pages, newest first.
+        """
+        CREATE INDEX IF NOT EXISTS connection_request_page
+        ON connection_request(to_id, status, sent_at DESC, id)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS triage_policy (
+            owner_id   TEXT PRIMARY KEY REFERENCES person(id) ON DELETE CASCADE,
+            policy     TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )
         """,
@@ -247,6 +288,23 @@ def _draft_row(draft: RatingDraft, now: str) -> tuple[Any, ...]:
         now,
         now,
         int(draft.reviewed),
+    )
+
+
+def _restored_row(rating: Rating) -> tuple[Any, ...]:
+    return (
+        rating.from_id,
+        rating.to_id,
+        rating.strength,
+        _groups_text(rating.groups),
+        rating.context,
+        rating.visibility.value,
+        _iso_date(rating.since),
+        _iso_date(rating.last_interaction),
+        _iso_datetime(rating.created_at),
+        _iso_datetime(rating.updated_at),
+        int(rating.reviewed),
+        versions.encode_array(rating.history),
     )
 
 
@@ -565,23 +623,27 @@ class EmbeddedStore:
     async def put_ratings(self, drafts: Sequence[RatingDraft], now: datetime) -> list[Rating]:
         def work() -> list[Rating]:
             self._check_people(drafts, set(), index=len(drafts) > 1)
-            stamp = _iso_datetime(now)
-            ratings: list[Rating] = []
             with self._transaction() as conn:
-                for draft in drafts:
-                    (created, history) = conn.execute(
-                        _UPSERT_RATING_RETURNING, _draft_row(draft, stamp)
-                    ).fetchone()
-                    stamped = draft.stamped(
-                        created_at=datetime.fromisoformat(created), updated_at=now
-                    )
-                    ratings.append(
-                        dataclasses.replace(stamped, history=versions.decode_array(history))
-                    )
+                ratings = self._write_ratings(conn, drafts, now)
             self._remember(drafts)
             return ratings
 
         return await self._run(work)
+
+    def _write_ratings(
+        self, conn: sqlite3.Connection, drafts: Sequence[RatingDraft], now: datetime
+    ) -> list[Rating]:
+        """The rating write of `put_ratings` inside an open transaction; also accepting a
+        connection request goes through it. Call `_remember(drafts)` after COMMIT."""
+        stamp = _iso_datetime(now)
+        ratings: list[Rating] = []
+        for draft in drafts:
+            (created, history) = conn.execute(
+                _UPSERT_RATING_RETURNING, _draft_row(draft, stamp)
+            ).fetchone()
+            stamped = draft.stamped(created_at=datetime.fromisoformat(created), updated_at=now)
+            ratings.append(dataclasses.replace(stamped, history=versions.decode_array(history)))
+        return ratings
 
     def _check_people(
         self,
@@ -781,19 +843,200 @@ class EmbeddedStore:
 
         await self._run(work)
 
+    # --- connection requests (issue 9) ------------------------------------------------------
+    async def receive_requests(
+        self, people: Sequence[PersonPatch], drafts: Sequence[RequestDraft]
+    ) -> list[ConnectionRequest]:
+        def work() -> list[ConnectionRequest]:
+            stored: dict[str, Person] = {}
+            for patch in people:
+                stored[patch.id] = patch.apply(stored.get(patch.id) or self._person(patch.id))
+            nodes = self._graph._node
+            for at, draft in enumerate(drafts):
+                for field, person_id in (("from", draft.from_id), ("to", draft.to_id)):
+                    if person_id not in nodes and person_id not in stored:
+                        raise NotFound(field, person_id, at if len(drafts) > 1 else None)
+            with self._transaction() as conn:
+                conn.executemany(_UPSERT_PERSON, map(_person_row, stored.values()))
+                written = write_requests(conn, drafts)
+            self._remember_people(stored.values())
+            return [request for request, _ in written]
 
-def _restored_row(rating: Rating) -> tuple[Any, ...]:
-    return (
-        rating.from_id,
-        rating.to_id,
-        rating.strength,
-        _groups_text(rating.groups),
-        rating.context,
-        rating.visibility.value,
-        _iso_date(rating.since),
-        _iso_date(rating.last_interaction),
-        _iso_datetime(rating.created_at),
-        _iso_datetime(rating.updated_at),
-        int(rating.reviewed),
-        versions.encode_array(rating.history),
+        return await self._run(work)
+
+    async def get_request(self, request_id: str) -> ConnectionRequest | None:
+        def work() -> ConnectionRequest | None:
+            row = self._connection().execute(_SELECT_REQUEST, (request_id,)).fetchone()
+            return None if row is None else _request(row)
+
+        return await self._run(work)
+
+    async def list_requests(
+        self, owner_id: str, status: RequestStatus, limit: int, after: RequestsAfter | None
+    ) -> list[ConnectionRequest]:
+        def work() -> list[ConnectionRequest]:
+            at = None if after is None else _request_time(after.sent_at)
+            last = None if after is None else after.id
+            params = (owner_id, status.value, at, at, at, last, limit)
+            return [_request(row) for row in self._connection().execute(_LIST_REQUESTS, params)]
+
+        return await self._run(work)
+
+    async def answer_request(
+        self,
+        request_id: str,
+        status: RequestStatus,
+        rating: RatingDraft | None,
+        now: datetime,
+    ) -> ConnectionRequest:
+        def work() -> ConnectionRequest:
+            with self._transaction() as conn:
+                row = conn.execute(_SELECT_REQUEST, (request_id,)).fetchone()
+                if row is None:
+                    raise RequestNotFound(request_id)
+                if row[5] != RequestStatus.PENDING.value:
+                    raise InvalidInput("id", f"this request was already answered ({row[5]})")
+                conn.execute(_ANSWER_REQUEST, (status.value, _request_time(now), request_id))
+                if rating is not None:
+                    self._check_people([rating], set(), index=False)
+                    self._write_ratings(conn, [rating], now)
+                answered = conn.execute(_SELECT_REQUEST, (request_id,)).fetchone()
+            if rating is not None:
+                self._remember([rating])
+            return _request(answered)
+
+        return await self._run(work)
+
+    async def get_policy(self, owner_id: str) -> TriagePolicy | None:
+        def work() -> TriagePolicy | None:
+            row = self._connection().execute(_SELECT_POLICY, (owner_id,)).fetchone()
+            return None if row is None else TriagePolicy.from_json(json.loads(row[0]))
+
+        return await self._run(work)
+
+    async def put_policy(self, owner_id: str, policy: TriagePolicy) -> None:
+        def work() -> None:
+            if self._person(owner_id) is None:
+                raise NotFound("owner", owner_id)
+            text = json.dumps(policy.as_json(), ensure_ascii=False)
+            with self._transaction() as conn:
+                conn.execute(_PUT_POLICY, (owner_id, text, _iso_datetime(datetime.now(UTC))))
+
+        await self._run(work)
+
+    async def export_requests(self) -> list[ConnectionRequest]:
+        def work() -> list[ConnectionRequest]:
+            rows = self._connection().execute(_ALL_REQUESTS)
+            return [_request(row) for row in rows]
+
+        return await self._run(work)
+
+    async def export_policies(self) -> list[tuple[str, TriagePolicy]]:
+        def work() -> list[tuple[str, TriagePolicy]]:
+            rows = self._connection().execute(_ALL_POLICIES)
+            return [(owner, TriagePolicy.from_json(json.loads(text))) for owner, text in rows]
+
+        return await self._run(work)
+
+    # --- the value of a network (issue 9) ---------------------------------------------------
+    async def ratings_of(self, person_id: str, viewer: Viewer) -> list[Rating]:
+        def work() -> list[Rating]:
+            rows = self._connection().execute(_RATINGS_OF, (person_id,))
+            return [r for r in map(self._read, rows) if self._sees(viewer, r)]
+
+        return await self._run(work)
+
+    async def warm_reach(self, owner_id: str, viewer: Viewer) -> int:
+        def work() -> int:
+            return pathsearch.warm_reach(self._graph, owner_id, viewer)
+
+        return await self._run(work)
+
+
+# --- connection requests: the SQL, and the write an import can share (issue 9) ------------
+
+_SELECT_REQUEST: Final = """
+    SELECT id, from_id, to_id, message, sent_at, status, responded_at
+    FROM connection_request WHERE id = ?
+"""
+_PENDING_REQUEST: Final = """
+    SELECT id, from_id, to_id, message, sent_at, status, responded_at
+    FROM connection_request
+    WHERE from_id = ? AND to_id = ? AND status = 'PENDING'
+"""
+_INSERT_REQUEST: Final = """
+    INSERT INTO connection_request (id, from_id, to_id, message, sent_at, status, responded_at)
+    VALUES (?, ?, ?, ?, ?, 'PENDING', NULL)
+"""
+_UPDATE_PENDING: Final = "UPDATE connection_request SET message = ?, sent_at = ? WHERE id = ?"
+_ANSWER_REQUEST: Final = """
+    UPDATE connection_request SET status = ?, responded_at = ?
+    WHERE id = ? AND status = 'PENDING'
+"""
+_LIST_REQUESTS: Final = """
+    SELECT id, from_id, to_id, message, sent_at, status, responded_at
+    FROM connection_request
+    WHERE to_id = ? AND status = ?
+      AND (? IS NULL OR sent_at < ? OR (sent_at = ? AND id > ?))
+    ORDER BY sent_at DESC, id
+    LIMIT ?
+"""
+_ALL_REQUESTS: Final = """
+    SELECT id, from_id, to_id, message, sent_at, status, responded_at
+    FROM connection_request ORDER BY id
+"""
+_SELECT_POLICY: Final = "SELECT policy FROM triage_policy WHERE owner_id = ?"
+_PUT_POLICY: Final = """
+    INSERT INTO triage_policy (owner_id, policy, updated_at) VALUES (?, ?, ?)
+    ON CONFLICT (owner_id) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at
+"""
+_ALL_POLICIES: Final = "SELECT owner_id, policy FROM triage_policy ORDER BY owner_id"
+_RATINGS_OF: Final = """
+    SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
+           created_at, updated_at
+    FROM rating WHERE to_id = ?
+"""
+
+
+def _request_time(value: datetime) -> str:
+    """UTC with microseconds always written: the text sorts as the times do."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def _request(row: sqlite3.Row | tuple[Any, ...]) -> ConnectionRequest:
+    request_id, from_id, to_id, message, sent_at, status, responded_at = row
+    return ConnectionRequest(
+        id=request_id,
+        from_id=from_id,
+        to_id=to_id,
+        message=message,
+        sent_at=datetime.fromisoformat(sent_at),
+        status=RequestStatus(status),
+        responded_at=None if responded_at is None else datetime.fromisoformat(responded_at),
     )
+
+
+def write_requests(
+    conn: sqlite3.Connection, drafts: Sequence[RequestDraft]
+) -> list[tuple[ConnectionRequest, bool]]:
+    """Write connection requests inside the caller's open transaction on `conn`.
+
+    Each draft becomes a new PENDING request, or updates the message and sentAt of the
+    PENDING request from the same person to the same owner. Returns each request as stored
+    and whether it is new, in input order. Both people must exist by then (in the same
+    transaction is fine): the foreign keys fail the statement otherwise.
+    """
+    written: list[tuple[ConnectionRequest, bool]] = []
+    for draft in drafts:
+        sent_at = _request_time(draft.sent_at)
+        pending = conn.execute(_PENDING_REQUEST, (draft.from_id, draft.to_id)).fetchone()
+        if pending is None:
+            row = (draft.id, draft.from_id, draft.to_id, draft.message, sent_at)
+            conn.execute(_INSERT_REQUEST, row)
+            written.append((_request((*row, "PENDING", None)), True))
+        else:
+            conn.execute(_UPDATE_PENDING, (draft.message, sent_at, pending[0]))
+            kept = (pending[0], draft.from_id, draft.to_id, draft.message, sent_at)
+            written.append((_request((*kept, "PENDING", None)), False))
+    return written

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
@@ -51,7 +52,21 @@ from service.domain import (
     name_key,
     sort_key,
 )
-from service.errors import NotFound, StoreUnavailable, TiegraphError, over_time_budget
+from service.errors import (
+    InvalidInput,
+    NotFound,
+    StoreUnavailable,
+    TiegraphError,
+    over_time_budget,
+)
+from service.requests import (
+    ConnectionRequest,
+    RequestDraft,
+    RequestNotFound,
+    RequestsAfter,
+    RequestStatus,
+    TriagePolicy,
+)
 from service.scoring import ScoringTable
 from service.store.base import (
     Exported,
@@ -649,6 +664,65 @@ class Neo4jStore:
             async with driver.session(database=self._database) as session:
                 await session.execute_read(_export, emit)
 
+    # --- connection requests (issue 9) ----------------------------------------------------
+
+    async def receive_requests(
+        self, people: Sequence[PersonPatch], drafts: Sequence[RequestDraft]
+    ) -> list[ConnectionRequest]:
+        return await self._write(_receive_requests, list(people), list(drafts))
+
+    async def get_request(self, request_id: str) -> ConnectionRequest | None:
+        found = await self._read(_requests, cypher.REQUEST_GET, {"id": request_id})
+        return found[0] if found else None
+
+    async def list_requests(
+        self, owner_id: str, status: RequestStatus, limit: int, after: RequestsAfter | None
+    ) -> list[ConnectionRequest]:
+        params = {
+            "ownerId": owner_id,
+            "status": status.value,
+            "limit": limit,
+            "afterSentAt": None if after is None else after.sent_at,
+            "afterId": None if after is None else after.id,
+        }
+        return await self._read(_requests, cypher.REQUESTS_LIST, params)
+
+    async def answer_request(
+        self,
+        request_id: str,
+        status: RequestStatus,
+        rating: RatingDraft | None,
+        now: datetime,
+    ) -> ConnectionRequest:
+        return await self._write(_answer_request, request_id, status, rating, now)
+
+    async def get_policy(self, owner_id: str) -> TriagePolicy | None:
+        text = await self._read(_optional_value, cypher.POLICY_GET, {"ownerId": owner_id}, "policy")
+        return None if text is None else TriagePolicy.from_json(json.loads(text))
+
+    async def put_policy(self, owner_id: str, policy: TriagePolicy) -> None:
+        params = {"ownerId": owner_id, "policy": json.dumps(policy.as_json(), ensure_ascii=False)}
+        found = await self._write(_single_value, cypher.POLICY_PUT, params, "found")
+        if not found:
+            raise NotFound("owner", owner_id)
+
+    async def export_requests(self) -> list[ConnectionRequest]:
+        return await self._read(_requests, cypher.REQUESTS_ALL, {})
+
+    async def export_policies(self) -> list[tuple[str, TriagePolicy]]:
+        return await self._read(_policies)
+
+    # --- the value of a network (issue 9) -------------------------------------------------
+
+    async def ratings_of(self, person_id: str, viewer: Viewer) -> list[Rating]:
+        params = {"toId": person_id, **_viewer_params(viewer)}
+        return await self._read(_ratings, cypher.RATINGS_OF, params)
+
+    async def warm_reach(self, owner_id: str, viewer: Viewer) -> int:
+        params = {"ownerId": owner_id, **_viewer_params(viewer)}
+        reach = await self._read(_optional_value, cypher.WARM_REACH, params, "reach")
+        return int(reach or 0)
+
 
 # --- LinkedIn import, review, export (issue 8) ---------------------------------------------
 
@@ -779,6 +853,120 @@ async def _export(tx: AsyncManagedTransaction, emit: Callable[[Exported], None])
 
 
 _EXPORT_PAGE = 5_000
+# --- connection requests: units of work, and the write an import can share (issue 9) ------
+
+
+def _request(data: dict[str, Any]) -> ConnectionRequest:
+    responded = data["respondedAt"]
+    return ConnectionRequest(
+        id=data["id"],
+        from_id=data["fromId"],
+        to_id=data["toId"],
+        message=data["message"],
+        sent_at=_datetime(data["sentAt"]),
+        status=RequestStatus(data["status"]),
+        responded_at=None if responded is None else _datetime(responded),
+    )
+
+
+def request_rows(drafts: Sequence[RequestDraft]) -> list[dict[str, Any]]:
+    """The `$rows` of `cypher.REQUESTS_WRITE`: one per (from, to), the last draft winning
+    (a later request of the same person updates the earlier one), in id order."""
+    last = {(d.from_id, d.to_id): d for d in drafts}
+    return [
+        {
+            "id": d.id,
+            "fromId": d.from_id,
+            "toId": d.to_id,
+            "message": d.message,
+            "sentAt": d.sent_at,
+        }
+        for _, d in sorted(last.items())
+    ]
+
+
+async def write_requests(
+    tx: AsyncManagedTransaction, drafts: Sequence[RequestDraft]
+) -> list[tuple[ConnectionRequest, bool]]:
+    """Write connection requests inside the caller's transaction `tx` (both people of each
+    must exist by then, in the same transaction is fine). Returns each draft's request as
+    stored and whether it is new, in input order; a pair written twice is new only once."""
+    rows = request_rows(drafts)
+    if not rows:
+        return []
+    written = await _single_value(tx, cypher.REQUESTS_WRITE, {"rows": rows}, "written")
+    if len(written) != len(rows):
+        raise RuntimeError("a request names a person who is not in the graph")
+    by_pair = {
+        (w["request"]["fromId"], w["request"]["toId"]): (_request(w["request"]), w["created"])
+        for w in written
+    }
+    seen: set[tuple[str, str]] = set()
+    result: list[tuple[ConnectionRequest, bool]] = []
+    for d in drafts:
+        request, created = by_pair[(d.from_id, d.to_id)]
+        result.append((request, created and (d.from_id, d.to_id) not in seen))
+        seen.add((d.from_id, d.to_id))
+    return result
+
+
+async def _receive_requests(
+    tx: AsyncManagedTransaction, people: Sequence[PersonPatch], drafts: Sequence[RequestDraft]
+) -> list[ConnectionRequest]:
+    ids = sorted({d.from_id for d in drafts} | {d.to_id for d in drafts})
+    missing = await _people_missing(tx, ids) - {p.id for p in people}
+    for index, d in enumerate(drafts):
+        where = index if len(drafts) > 1 else None
+        if d.from_id in missing:
+            raise NotFound("from", d.from_id, index=where)
+        if d.to_id in missing:
+            raise NotFound("to", d.to_id, index=where)
+    if people:
+        await _upsert_people(tx, people)
+    written = await write_requests(tx, drafts)
+    # A later draft of the same pair updated the request: report it as it ended up.
+    final = {(r.from_id, r.to_id): r for r, _ in written}
+    return [final[(d.from_id, d.to_id)] for d in drafts]
+
+
+async def _requests(
+    tx: AsyncManagedTransaction, query: str, params: dict[str, Any]
+) -> list[ConnectionRequest]:
+    result = await tx.run(query, params)
+    return [_request(rec["request"]) async for rec in result]
+
+
+async def _optional_value(
+    tx: AsyncManagedTransaction, query: str, params: dict[str, Any], key: str
+) -> Any:
+    result = await tx.run(query, params)
+    record = await result.single()
+    return None if record is None else record[key]
+
+
+async def _policies(tx: AsyncManagedTransaction) -> list[tuple[str, TriagePolicy]]:
+    result = await tx.run(cypher.POLICIES_ALL)
+    return [
+        (rec["ownerId"], TriagePolicy.from_json(json.loads(rec["policy"]))) async for rec in result
+    ]
+
+
+async def _answer_request(
+    tx: AsyncManagedTransaction,
+    request_id: str,
+    status: RequestStatus,
+    rating: RatingDraft | None,
+    now: datetime,
+) -> ConnectionRequest:
+    result = await tx.run(cypher.REQUEST_ANSWER, id=request_id, status=status.value, now=now)
+    record = await result.single()
+    if record is None:
+        raise RequestNotFound(request_id)
+    if record["before"] != RequestStatus.PENDING.value:
+        raise InvalidInput("id", f"this request was already answered ({record['before']})")
+    if rating is not None:
+        await _put_ratings(tx, [rating], now)
+    return _request(record["request"])
 
 
 def _with_timeout(work: Callable[..., Awaitable[T]], seconds: float) -> Callable[..., Awaitable[T]]:
