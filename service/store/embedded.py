@@ -325,7 +325,8 @@ class _RatingReader:
         (from_id, to_id, strength, groups, context, visibility, since, last, created, updated) = (
             row[:10]
         )
-        reviewed, history = row[10:12]
+        # Queries that select only the v1 columns read as reviewed with no history.
+        reviewed, history = row[10:12] if len(row) > 10 else (1, "[]")
         return Rating(
             from_id=from_id,
             to_id=to_id,
@@ -993,7 +994,7 @@ _PUT_POLICY: Final = """
 _ALL_POLICIES: Final = "SELECT owner_id, policy FROM triage_policy ORDER BY owner_id"
 _RATINGS_OF: Final = """
     SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
-           created_at, updated_at
+           created_at, updated_at, reviewed, history
     FROM rating WHERE to_id = ?
 """
 

@@ -69,6 +69,8 @@ async def test_import_then_review_then_confirm(seeded_api: Api) -> None:
         ("Connections.csv", 12),
         ("Invitations.csv", 6),
     ]
+    counted = await seeded_api.data('{ networkReport(owner: "alice") { unreviewed } }')
+    assert counted == {"networkReport": {"unreviewed": 6}}
     again = (await seeded_api.data(IMPORT, variables))["importLinkedIn"]
     assert (again["peopleCreated"], again["ratingsCreated"], again["ratingsKept"]) == (0, 0, 6)
 
