@@ -383,11 +383,9 @@ def _print_import_report(report: Any) -> None:
         f"ratings created {report.ratings_created:,}, kept {report.ratings_kept:,}; "
         f"requests created {report.requests_created:,}"
     )
-    if report.invitations_read and not report.requests_created:
-        typer.echo(
-            f"{report.invitations_read:,} incoming invitations read; this version does not "
-            "store connection requests yet"
-        )
+    if report.invitations_read > report.requests_created:
+        updated = report.invitations_read - report.requests_created
+        typer.echo(f"{updated:,} incoming invitations updated a pending request")
     for title, issues in (("rejected", report.rejected), ("warnings", report.warnings)):
         if issues:
             typer.echo(f"{title} ({len(issues):,}):")

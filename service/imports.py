@@ -4,9 +4,8 @@ CSV text (`service.linkedin`) -> people and the owner's unreviewed ratings -> on
 `Store.import_network` transaction -> an `ImportReport`. Bad input (not an export, not UTF-8,
 a broken zip, too large) raises `InvalidInput` before anything is written.
 
-INCOMING invitations are read and checked here (rejected rows and warnings are reported);
-turning them into pending connection requests in the same transaction is one more field of
-`ImportBatch` (see `_batch`), added once request storage exists.
+INCOMING invitations become pending connection requests to the owner (requesters created when
+absent) in the same transaction as the connections (`ImportBatch.requests`).
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from service.domain import (
 )
 from service.errors import InvalidInput, NotFound
 from service.linkedin import RowIssue
+from service.requests import RequestDraft, new_request_id
 from service.store.base import ImportBatch, Store
 
 DEFAULT_STRENGTH: Final = 4
@@ -76,6 +76,7 @@ class _Parsed:
     rejected: list[RowIssue] = field(default_factory=list)
     warnings: list[RowIssue] = field(default_factory=list)
     connections_file: str = linkedin.CONNECTIONS_FILE
+    invitations_file: str = linkedin.INVITATIONS_FILE
 
     def add(self, read: linkedin.ReadFile) -> None:
         self.connections += read.connections
@@ -100,6 +101,7 @@ def parse(connections: CsvText | None, invitations: CsvText | None) -> _Parsed:
         parsed.add(linkedin.read_connections(connections.text, connections.name, connections.field))
     if invitations is not None:
         _check_size(invitations)
+        parsed.invitations_file = invitations.name
         parsed.add(linkedin.read_invitations(invitations.text, invitations.name, invitations.field))
     return parsed
 
@@ -127,7 +129,33 @@ def _batch(
                 reviewed=False,
             )
         )
-    return ImportBatch(people=tuple(people), ratings=tuple(ratings), now=now), dropped
+    requesters: list[Person] = []
+    requests: list[RequestDraft] = []
+    for invitation in parsed.invitations:
+        requester = invitation.requester
+        if requester.id == owner:
+            dropped.append(
+                RowIssue(parsed.invitations_file, invitation.line, "the owner themselves")
+            )
+            continue
+        requesters.append(requester.apply(None))
+        requests.append(
+            RequestDraft(
+                id=new_request_id(),
+                from_id=requester.id,
+                to_id=owner,
+                message=invitation.message,
+                sent_at=invitation.sent_at or now,
+            )
+        )
+    batch = ImportBatch(
+        people=tuple(people),
+        ratings=tuple(ratings),
+        now=now,
+        requesters=tuple(requesters),
+        requests=tuple(requests),
+    )
+    return batch, dropped
 
 
 async def import_linkedin(
@@ -155,7 +183,7 @@ async def import_linkedin(
         raise NotFound("owner", owner)
     batch, dropped = _batch(owner, parsed, options, groups, now or datetime.now(UTC))
     if on_write is not None:
-        on_write(len(batch.people) + len(batch.ratings))
+        on_write(len(batch.people) + len(batch.ratings) + len(batch.requests))
     counts = await store.import_network(batch)
     return ImportReport(
         people_created=counts.people_created,

@@ -81,7 +81,8 @@ async def test_import_a_folder_twice_then_a_zip(
     (folder / "Connections-old.csv").unlink()
     first = tiegraph(store_kind, data_dir, "import", "linkedin", str(folder), "--owner", "me")
     assert first.returncode == 0, first.stderr
-    assert "people created 6" in first.stdout and "ratings created 6" in first.stdout
+    assert "people created 9" in first.stdout and "ratings created 6" in first.stdout
+    assert "requests created 3" in first.stdout
     assert "Connections.csv:10: neither a name nor a URL" in first.stdout
     assert "Invitations.csv:7: Direction 'SIDEWAYS'" in first.stdout
     assert "Connections.csv:11: duplicate of line 5" in first.stdout

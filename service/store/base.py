@@ -85,6 +85,11 @@ class ImportBatch:
     ratings: tuple[RatingDraft, ...]
     now: datetime
     refresh: tuple[str, ...] = ("headline", "company")
+    # INCOMING invitations: requesters are created when absent (and left as they are
+    # otherwise); each request is filed as `receive_requests` files it (a pending one from
+    # the same person is updated). `ImportCounts.requests_created` counts the new ones.
+    requesters: tuple[Person, ...] = ()
+    requests: tuple[RequestDraft, ...] = ()
 
 
 @dataclass(slots=True)

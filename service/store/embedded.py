@@ -792,6 +792,10 @@ class EmbeddedStore:
                 if new != old:
                     changed[person.id] = new
                     counts.people_updated += 1
+            for person in batch.requesters:
+                if person.id not in changed and self._person(person.id) is None:
+                    changed[person.id] = person
+                    counts.people_created += 1
             self._check_people(batch.ratings, changed, index=True)
             stamp = _iso_datetime(batch.now)
             created: list[RatingDraft] = []
@@ -800,6 +804,8 @@ class EmbeddedStore:
                 for draft in batch.ratings:
                     if conn.execute(_INSERT_RATING_IF_ABSENT, _draft_row(draft, stamp)).rowcount:
                         created.append(draft)
+                filed = write_requests(conn, batch.requests)
+                counts.requests_created = sum(1 for _, new in filed if new)
             self._remember_people(changed.values())
             self._remember(created)
             counts.ratings_created = len(created)

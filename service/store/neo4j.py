@@ -776,6 +776,13 @@ async def _import_network(tx: AsyncManagedTransaction, batch: ImportBatch) -> Im
         if new != old:
             changed[person.id] = new
             counts.people_updated += 1
+    if batch.requesters:
+        ids = sorted({p.id for p in batch.requesters} - changed.keys())
+        absent = await _people_missing(tx, ids)
+        for person in batch.requesters:
+            if person.id in absent and person.id not in changed:
+                changed[person.id] = person
+                counts.people_created += 1
     person_rows = sorted((_person_row(_full_patch(p)) for p in changed.values()),
                          key=lambda row: row["id"])  # fmt: skip
     for rows in _slices(person_rows):
@@ -791,6 +798,9 @@ async def _import_network(tx: AsyncManagedTransaction, batch: ImportBatch) -> Im
             created += int(await _single_value(tx, cypher.RATINGS_IMPORT, params, "created"))
         counts.ratings_created = created
         counts.ratings_kept = len({(d.from_id, d.to_id) for d in batch.ratings}) - created
+    if batch.requests:
+        filed = await write_requests(tx, batch.requests)
+        counts.requests_created = sum(1 for _, new in filed if new)
     return counts
 
 

@@ -48,9 +48,9 @@ async def test_import_then_review_then_confirm(seeded_api: Api) -> None:
         }
     }
     report = (await seeded_api.data(IMPORT, variables))["importLinkedIn"]
-    assert report["peopleCreated"] == 6
+    assert report["peopleCreated"] == 9  # 6 connections, 3 requesters
     assert (report["ratingsCreated"], report["ratingsKept"]) == (6, 0)
-    assert report["requestsCreated"] == 0
+    assert report["requestsCreated"] == 3
     assert report["rejected"] == [
         {"file": "Connections.csv", "line": 10, "reason": "neither a name nor a URL"},
         {
@@ -73,6 +73,15 @@ async def test_import_then_review_then_confirm(seeded_api: Api) -> None:
     assert counted == {"networkReport": {"unreviewed": 6}}
     again = (await seeded_api.data(IMPORT, variables))["importLinkedIn"]
     assert (again["peopleCreated"], again["ratingsCreated"], again["ratingsKept"]) == (0, 0, 6)
+    assert again["requestsCreated"] == 0
+    pending = await seeded_api.data(
+        '{ connectionRequests(owner: "alice") { items { from { id name } message sentAt } } }'
+    )
+    items = pending["connectionRequests"]["items"]
+    assert len(items) == 3
+    hana = next(i for i in items if i["from"]["id"] == "linkedin:hana-lee-9")
+    assert hana["message"] == "Hi! I read your article on graphs,\nwould love to connect."
+    assert hana["sentAt"].startswith("2026-01-29T14:37:00")
 
     page = (await seeded_api.data(TO_REVIEW, {"owner": "alice", "first": 4}))["toReview"]
     assert [i["to"]["id"] for i in page["items"]] == [

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service import contacts, imports, review
-from service.domain import PersonFields, RatingFields, Role, Viewer, Visibility
+from service import contacts, imports, linkedin, review
+from service.domain import PersonFields, RatingDraft, RatingFields, Role, Viewer, Visibility
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.imports import CsvText, ImportOptions
 from service.store.base import Store
@@ -270,3 +270,53 @@ async def test_an_import_is_one_transaction(store: Store) -> None:
     with pytest.raises(NotFound):
         await store.import_network(batch)
     assert await store.get_people(["linkedin:x"]) == {}
+
+
+async def test_incoming_invitations_become_pending_requests_in_the_same_import(
+    store: Store,
+) -> None:
+    from service.requests import RequestStatus
+
+    await with_owner(store)
+    invitations = CsvText(
+        "Invitations.csv", (FIXTURES / "Invitations.csv").read_text("utf-8"), "invitationsCsv"
+    )
+    report = await imports.import_linkedin(
+        store, ADMIN, ImportOptions(owner=OWNER), fixture("Connections.csv"), invitations
+    )
+    assert (report.people_created, report.requests_created) == (9, 3)
+    pending = await store.list_requests(OWNER, RequestStatus.PENDING, 10, None)
+    assert {r.from_id for r in pending} == {
+        "linkedin:hana-lee-9",
+        linkedin.person_id(None, "Jo Kim", ""),
+        "linkedin:kai-x",
+    }
+    hana = next(r for r in pending if r.from_id == "linkedin:hana-lee-9")
+    assert hana.sent_at == datetime(2026, 1, 29, 14, 37, tzinfo=UTC)
+    people = await store.get_people(["linkedin:hana-lee-9"])
+    assert people["linkedin:hana-lee-9"].profile_url == "https://www.linkedin.com/in/hana-lee-9/"
+    again = await imports.import_linkedin(
+        store, ADMIN, ImportOptions(owner=OWNER), fixture("Connections.csv"), invitations
+    )
+    assert (again.people_created, again.requests_created) == (0, 0)
+    assert len(await store.list_requests(OWNER, RequestStatus.PENDING, 10, None)) == 3
+
+
+async def test_requests_are_in_the_import_transaction(store: Store) -> None:
+    """A request to an owner who does not exist fails the whole import batch."""
+    from service.domain import Person
+    from service.requests import RequestDraft
+    from service.store.base import ImportBatch
+
+    await with_owner(store)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    batch = ImportBatch(
+        people=(Person("linkedin:x", "X"),),
+        ratings=(RatingDraft(OWNER, "linkedin:x", 4, reviewed=False),),
+        now=now,
+        requesters=(Person("linkedin:r", "R"),),
+        requests=(RequestDraft("r-1", "linkedin:r", "nobody", None, now),),
+    )
+    with pytest.raises(Exception):  # noqa: B017 - each store names the missing person its way
+        await store.import_network(batch)
+    assert await store.get_people(["linkedin:x", "linkedin:r"]) == {}
