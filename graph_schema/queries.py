@@ -574,3 +574,19 @@ WITH t,
 WITH t, coalesce(own[0], other[0]) AS strength
 WHERE strength <= 2
 RETURN count(DISTINCT t) AS reach"""
+
+# A restore writes whole requests as exported: those of the same ids go first (a statement of
+# their own: the uniqueness of the id is checked as each new relationship gets it).
+REQUESTS_DELETE: Final = """
+UNWIND $ids AS id
+MATCH ()-[old:REQUESTED {id: id}]->()
+DELETE old
+RETURN count(*) AS deleted"""
+
+REQUESTS_RESTORE: Final = """
+UNWIND $rows AS row
+MATCH (f:Person {id: row.fromId})
+MATCH (o:Person {id: row.toId})
+CREATE (f)-[r:REQUESTED]->(o)
+SET r = row.props
+RETURN count(r) AS written"""

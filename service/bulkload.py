@@ -43,6 +43,7 @@ from service.domain import (
     validate_strength,
 )
 from service.errors import InvalidInput, NotFound
+from service.requests import ConnectionRequest, RequestStatus, TriagePolicy
 from service.store.base import LoadBatch, Store
 
 DEFAULT_BATCH_SIZE: Final = 10_000
@@ -81,6 +82,10 @@ class ReadBatch:
     rating_lines: tuple[int, ...]
     # Bytes of the file read up to the end of this batch (for a progress bar).
     offset: int
+    # Requests and policies of an export: written after the batch, by id / owner (so a
+    # resumed load that writes them again changes nothing).
+    requests: tuple[tuple[int, ConnectionRequest], ...] = ()
+    policies: tuple[tuple[int, str, TriagePolicy], ...] = ()
 
 
 @dataclass(slots=True)
@@ -321,6 +326,8 @@ def _parse_batch(
     rating_lines: list[int] = []
     restored: list[Rating] = []
     restored_lines: list[int] = []
+    requests: list[tuple[int, ConnectionRequest]] = []
+    policies: list[tuple[int, str, TriagePolicy]] = []
     loads = orjson.loads
     for line, raw in chunk:
         try:
@@ -342,10 +349,16 @@ def _parse_batch(
             people.append(person)
         elif kind == HEADER_KIND:
             check_header(record, line)
+        elif kind == "request":
+            requests.append((line, parse_request(record, line)))
+        elif kind == "policy":
+            policies.append((line, *parse_policy(record, line)))
         else:
             raise BadRecord(line, "kind", f"{kind!r} is not a kind this tiegraph reads ({KINDS})")
     batch = LoadBatch(key, number, tuple(people), tuple(ratings), now, tuple(restored))
-    return ReadBatch(batch, (*rating_lines, *restored_lines), offset)
+    return ReadBatch(
+        batch, (*rating_lines, *restored_lines), offset, tuple(requests), tuple(policies)
+    )
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -385,18 +398,19 @@ async def load_file(
     try:
         for read in read_batches(path, key, batch_size, skip_through=done, clock=clock):
             if writing is not None:
-                await _finish(*writing, report, progress)
+                await _finish(store, *writing, report, progress)
             writing = (read, asyncio.ensure_future(store.load_batch(read.batch)))
             await asyncio.sleep(0)  # let the write start before parsing the next batch
     finally:
         if writing is not None:
             # Also when the next line was bad: the batches before it stay committed.
-            await _finish(*writing, report, progress)
+            await _finish(store, *writing, report, progress)
     report.seconds = time.perf_counter() - started
     return report
 
 
 async def _finish(
+    store: Store,
     read: ReadBatch,
     task: asyncio.Task[bool],
     report: LoadReport,
@@ -409,6 +423,16 @@ async def _finish(
         raise BadRecord(
             line, e.field, f"no person {e.person_id!r} in the store or earlier in the file"
         ) from None
+    for line, request in read.requests:
+        try:
+            await store.restore_requests([request])
+        except NotFound as e:
+            raise BadRecord(line, e.field, f"no person {e.person_id!r} in the store") from None
+    for line, owner, policy in read.policies:
+        try:
+            await store.put_policy(owner, policy)
+        except NotFound:
+            raise BadRecord(line, "owner", f"no person {owner!r} in the store") from None
     if written:
         report.batches += 1
         report.people += len(read.batch.people)
@@ -424,7 +448,7 @@ async def _finish(
 # The first line of an export: {"kind": "tiegraph", "format": 1, "exportedAt": ...}.
 HEADER_KIND: Final = "tiegraph"
 FORMAT: Final = 1
-KINDS: Final = '"tiegraph", "person", "rating"'
+KINDS: Final = '"tiegraph", "person", "rating", "request", "policy"'
 _RESTORED_KEYS: Final = frozenset({"createdAt", "updatedAt", "reviewed", "history"})
 
 
@@ -478,3 +502,35 @@ def parse_restored(record: dict[str, Any], line: int) -> Rating:
         reviewed=reviewed,
         history=earlier,
     )
+
+
+def parse_request(record: dict[str, Any], line: int) -> ConnectionRequest:
+    for key in ("id", "from", "to"):
+        if not isinstance(record.get(key), str) or not record[key]:
+            raise BadRecord(line, key, "is required: a non-empty string")
+    message = record.get("message")
+    if message is not None and not isinstance(message, str):
+        raise BadRecord(line, "message", "must be a string or null")
+    try:
+        status = RequestStatus(record.get("status"))
+    except ValueError:
+        raise BadRecord(line, "status", "must be PENDING, ACCEPTED or DECLINED") from None
+    responded = record.get("respondedAt")
+    return ConnectionRequest(
+        id=record["id"],
+        from_id=record["from"],
+        to_id=record["to"],
+        message=message,
+        sent_at=_timestamp(record, "sentAt", line),
+        status=status,
+        responded_at=None if responded is None else _timestamp(record, "respondedAt", line),
+    )
+
+
+def parse_policy(record: dict[str, Any], line: int) -> tuple[str, TriagePolicy]:
+    owner, policy = record.get("owner"), record.get("policy")
+    if not isinstance(owner, str) or not owner:
+        raise BadRecord(line, "owner", "is required: a person id")
+    if not isinstance(policy, dict):
+        raise BadRecord(line, "policy", "must be an object")
+    return owner, TriagePolicy.from_json(policy)

@@ -436,7 +436,11 @@ def export(
     except _Unusable as e:
         typer.echo(f"tiegraph: {e}", err=True)
         raise typer.Exit(1) from e
-    typer.echo(f"exported {report.people:,} people and {report.ratings:,} ratings", err=out is None)
+    typer.echo(
+        f"exported {report.people:,} people and {report.ratings:,} ratings, "
+        f"{report.requests:,} connection requests and {report.policies:,} triage policies",
+        err=out is None,
+    )
 
 
 async def _export(settings: Settings, out: Path | None) -> Any:

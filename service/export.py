@@ -7,10 +7,13 @@ The file is what `tiegraph load` / `tiegraph import tiegraph` read (`service.bul
     {"kind": "rating", "from": "alice", "to": "bob", "strength": 2, "groups": [...],
      "createdAt": "...", "updatedAt": "...", "reviewed": true, "history": [...]}
 
-Every line has a `kind`; people come before the ratings that name them. Fields that are not
-set are written as null, so a restore over existing data clears them too. New kinds (connection
-requests, triage policies) are new lines after these; a reader that does not know a kind
-stops with the line's number rather than dropping it.
+Then ``{"kind": "request", "id", "from", "to", "message", "sentAt", "status", "respondedAt"}``
+and ``{"kind": "policy", "owner", "policy": {...}}`` lines.
+
+Every line has a `kind`; people come before the ratings and requests that name them. Fields
+that are not set are written as null, so a restore over existing data clears them too. New
+kinds are new lines; a reader that does not know a kind stops with the line's number rather
+than dropping it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import orjson
 from service import versions
 from service.bulkload import FORMAT, HEADER_KIND
 from service.domain import Person, Rating
+from service.requests import ConnectionRequest
 from service.store.base import Exported, Store
 
 
@@ -32,6 +36,8 @@ from service.store.base import Exported, Store
 class ExportReport:
     people: int = 0
     ratings: int = 0
+    requests: int = 0
+    policies: int = 0
 
 
 def _iso(value: datetime) -> str:
@@ -100,6 +106,29 @@ async def export_store(
             progress(done)
 
     await store.export_snapshot(emit)
+    # Requests and policies are read after the snapshot of people and ratings (each in its
+    # own read); people are never deleted by a request, so every one they name was exported
+    # unless deleted meanwhile, which the restore reports by line.
+    for request in await store.export_requests():
+        out.write(dumps(request_record(request)) + b"\n")
+        report.requests += 1
+    for owner, policy in await store.export_policies():
+        out.write(dumps({"kind": "policy", "owner": owner, "policy": policy.as_json()}) + b"\n")
+        report.policies += 1
     if progress is not None:
-        progress(report.people + report.ratings)
+        progress(report.people + report.ratings + report.requests + report.policies)
     return report
+
+
+def request_record(request: ConnectionRequest) -> dict[str, Any]:
+    responded = request.responded_at
+    return {
+        "kind": "request",
+        "id": request.id,
+        "from": request.from_id,
+        "to": request.to_id,
+        "message": request.message,
+        "sentAt": _iso(request.sent_at),
+        "status": request.status.value,
+        "respondedAt": None if responded is None else _iso(responded),
+    }

@@ -257,3 +257,8 @@ class Store(Protocol):
     async def warm_reach(self, owner_id: str, viewer: Viewer) -> int:
         """How many people have no step to the owner but are reached by owner -> x -> them
         with both steps of strength 1-2 (the traversal rule, for `viewer`)."""
+
+    async def restore_requests(self, requests: Sequence[ConnectionRequest]) -> None:
+        """Write whole requests as exported (id, status, times), replacing any of the same
+        id, in one transaction (`tiegraph import tiegraph`). Raises `NotFound` when a person
+        does not exist."""

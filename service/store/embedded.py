@@ -291,6 +291,13 @@ def _draft_row(draft: RatingDraft, now: str) -> tuple[Any, ...]:
     )
 
 
+_RESTORE_REQUEST: Final = """
+    INSERT OR REPLACE INTO connection_request
+        (id, from_id, to_id, message, sent_at, status, responded_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+
+
 def _restored_row(rating: Rating) -> tuple[Any, ...]:
     return (
         rating.from_id,
@@ -850,6 +857,19 @@ class EmbeddedStore:
 
         await self._run(work)
 
+    async def restore_requests(self, requests: Sequence[ConnectionRequest]) -> None:
+        def work() -> None:
+            nodes = self._graph._node
+            for at, request in enumerate(requests):
+                for field, person_id in (("from", request.from_id), ("to", request.to_id)):
+                    if person_id not in nodes:
+                        raise NotFound(field, person_id, at)
+            with self._transaction() as conn:
+                conn.executemany(_RESTORE_REQUEST, map(_restored_request_row, requests))
+
+        if requests:
+            await self._run(work)
+
     # --- connection requests (issue 9) ------------------------------------------------------
     async def receive_requests(
         self, people: Sequence[PersonPatch], drafts: Sequence[RequestDraft]
@@ -1047,3 +1067,16 @@ def write_requests(
             kept = (pending[0], draft.from_id, draft.to_id, draft.message, sent_at)
             written.append((_request((*kept, "PENDING", None)), False))
     return written
+
+
+def _restored_request_row(request: ConnectionRequest) -> tuple[Any, ...]:
+    responded = request.responded_at
+    return (
+        request.id,
+        request.from_id,
+        request.to_id,
+        request.message,
+        _request_time(request.sent_at),
+        request.status.value,
+        None if responded is None else _request_time(responded),
+    )

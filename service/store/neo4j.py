@@ -664,6 +664,10 @@ class Neo4jStore:
             async with driver.session(database=self._database) as session:
                 await session.execute_read(_export, emit)
 
+    async def restore_requests(self, requests: Sequence[ConnectionRequest]) -> None:
+        if requests:
+            await self._write(_restore_requests, list(requests))
+
     # --- connection requests (issue 9) ----------------------------------------------------
 
     async def receive_requests(
@@ -863,6 +867,36 @@ async def _export(tx: AsyncManagedTransaction, emit: Callable[[Exported], None])
 
 
 _EXPORT_PAGE = 5_000
+
+
+async def _restore_requests(
+    tx: AsyncManagedTransaction, requests: Sequence[ConnectionRequest]
+) -> None:
+    ids = sorted({r.from_id for r in requests} | {r.to_id for r in requests})
+    missing = await _people_missing(tx, ids)
+    for index, request in enumerate(requests):
+        for field, person_id in (("from", request.from_id), ("to", request.to_id)):
+            if person_id in missing:
+                raise NotFound(field, person_id, index=index)
+    rows = [
+        {
+            "fromId": r.from_id,
+            "toId": r.to_id,
+            "props": {
+                "id": r.id,
+                "message": r.message,
+                "sentAt": r.sent_at,
+                "status": r.status.value,
+                "respondedAt": r.responded_at,
+            },
+        }
+        for r in sorted(requests, key=lambda r: (r.from_id, r.id))
+    ]
+    ids = sorted(r.id for r in requests)
+    await _single_value(tx, cypher.REQUESTS_DELETE, {"ids": ids}, "deleted")
+    await _single_value(tx, cypher.REQUESTS_RESTORE, {"rows": rows}, "written")
+
+
 # --- connection requests: units of work, and the write an import can share (issue 9) ------
 
 

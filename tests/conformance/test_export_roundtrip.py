@@ -16,6 +16,7 @@ from service import bulkload, contacts, imports
 from service.domain import PersonFields, RatingFields, Role, Viewer, Visibility
 from service.export import export_store
 from service.imports import CsvText, ImportOptions
+from service.requests import RequestStatus, TriagePolicy
 from service.store.base import Store
 from service.store.embedded import DB_FILENAME, MIGRATIONS, EmbeddedStore
 from tests.conftest import make_embedded_store, neo4j_settings
@@ -60,6 +61,21 @@ async def populate(store: Store) -> None:
         RatingFields(from_id=ODD_IDS[2], to_id=ODD_IDS[3], strength=3),
     ]
     await contacts.rate_connections(store, ADMIN, ratings)
+    # Requests: two pending from the import's Invitations.csv, one answered; a policy.
+    await imports.import_linkedin(
+        store,
+        ADMIN,
+        ImportOptions(owner="owner"),
+        None,
+        CsvText("Invitations.csv", (FIXTURES / "Invitations.csv").read_text("utf-8"), "y"),
+    )
+    (first, *_) = await store.list_requests("owner", RequestStatus.PENDING, 10, None)
+    await store.answer_request(
+        first.id, RequestStatus.DECLINED, None, datetime(2026, 2, 3, 4, 5, 6, 789, tzinfo=UTC)
+    )
+    await store.put_policy(
+        "owner", TriagePolicy(home_areas=("Lisbon",), interests=("graphs",), signature="O.")
+    )
     # Two replaces: a history of two versions, one of them across a change of strength.
     for strength in (2, 3):
         await contacts.rate_connection(
@@ -95,7 +111,9 @@ async def test_embedded_to_neo4j_and_back_reproduces_every_field(
     await populate(embedded_store)
     original = await export_lines(embedded_store)
     kinds = [r["kind"] for r in original]
-    assert kinds.count("person") == 11 and kinds.count("rating") == 9
+    assert kinds.count("person") == 14 and kinds.count("rating") == 9
+    assert kinds.count("request") == 3 and kinds.count("policy") == 1
+    assert {r["status"] for r in original if r["kind"] == "request"} == {"PENDING", "DECLINED"}
     ana = next(r for r in original if r.get("to") == "linkedin:ana-ortiz-1a2b3c")
     assert ana["reviewed"] is True and [v["strength"] for v in ana["history"]] == [4, 2]
     assert any(r.get("reviewed") is False for r in original)
@@ -130,7 +148,8 @@ async def test_a_restore_replaces_ratings_without_adding_history(
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ({"kind": "request", "from": "a", "to": "b"}, "'request' is not a kind"),
+        ({"kind": "connection", "from": "a", "to": "b"}, "'connection' is not a kind"),
+        ({"kind": "request", "id": "r-1", "from": "a", "to": "b", "status": "MAYBE"}, "status"),
         ({"kind": "tiegraph", "format": 2}, "export format 1"),
         (
             {"kind": "rating", "from": "a", "to": "b", "strength": 2, "createdAt": "yesterday"},
