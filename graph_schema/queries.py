@@ -421,20 +421,22 @@ SET r = row.props
 RETURN count(r) AS written"""
 
 # An export reads in pages of one record each (a list): the driver's cost is per record.
-# Pages follow idSort (code point order, as the embedded store's export), from `$after` on.
+# Pages follow id from `$after` on, read in order from the id constraint's index (Neo4j orders
+# strings by UTF-16 code units: ids with characters above U+FFFF may come in another order than
+# the embedded store's export; a restore does not depend on the order).
 EXPORT_PEOPLE: Final = f"""
-MATCH (p:Person) WHERE p.idSort > $after
-WITH p ORDER BY p.idSort LIMIT $limit
-RETURN collect(p {_PERSON}) AS people, max(p.idSort) AS last"""
+MATCH (p:Person) WHERE p.id > $after
+WITH p ORDER BY p.id LIMIT $limit
+RETURN collect(p {_PERSON}) AS people, max(p.id) AS last"""
 
-# The ratings of the next `$limit` raters (by idSort), ordered by rater then rated.
+# The ratings of the next `$limit` raters (by id), ordered by rater then rated.
 EXPORT_RATINGS: Final = f"""
-MATCH (x:Person) WHERE x.idSort > $after
-WITH x ORDER BY x.idSort LIMIT $limit
-WITH collect(x) AS raters, max(x.idSort) AS last
+MATCH (x:Person) WHERE x.id > $after
+WITH x ORDER BY x.id LIMIT $limit
+WITH collect(x) AS raters, max(x.id) AS last
 UNWIND raters AS x
 MATCH (x)-[r:{ANY_RATING}]->(y:Person)
-WITH last, x, r, y ORDER BY x.idSort, y.idSort
+WITH last, x, r, y ORDER BY x.id, y.id
 RETURN last, collect({_rating("r", "x", "y")}) AS ratings"""
 # --- connection requests (issue 9) --------------------------------------------------------
 #

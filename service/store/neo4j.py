@@ -848,7 +848,7 @@ async def _export(tx: AsyncManagedTransaction, emit: Callable[[Exported], None])
         after = record["last"]
     after = ""
     while True:
-        params = {"after": after, "limit": _EXPORT_PAGE // 10}
+        params = {"after": after, "limit": _EXPORT_PAGE // 5}
         result = await tx.run(cypher.EXPORT_RATINGS, params)
         found = await result.single()
         if found is None:
