@@ -592,3 +592,11 @@ MATCH (o:Person {id: row.toId})
 CREATE (f)-[r:REQUESTED]->(o)
 SET r = row.props
 RETURN count(r) AS written"""
+
+# An import files an invitation again only when the owner has not answered that very one
+# (same requester, same sentAt): importing the same file twice changes nothing.
+REQUESTS_ANSWERED: Final = """
+UNWIND $rows AS row
+MATCH (f:Person {id: row.fromId})-[r:REQUESTED]->(o:Person {id: row.toId})
+WHERE r.status <> 'PENDING' AND r.sentAt = row.sentAt
+RETURN collect([f.id, o.id, r.sentAt]) AS answered"""

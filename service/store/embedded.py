@@ -291,6 +291,12 @@ def _draft_row(draft: RatingDraft, now: str) -> tuple[Any, ...]:
     )
 
 
+# An import files an invitation again only when the owner has not answered that very one
+# (same requester, same sentAt): importing the same file twice changes nothing.
+_ANSWERED_REQUEST: Final = """
+    SELECT 1 FROM connection_request
+    WHERE from_id = ? AND to_id = ? AND sent_at = ? AND status <> 'PENDING'
+"""
 _RESTORE_REQUEST: Final = """
     INSERT OR REPLACE INTO connection_request
         (id, from_id, to_id, message, sent_at, status, responded_at)
@@ -811,7 +817,15 @@ class EmbeddedStore:
                 for draft in batch.ratings:
                     if conn.execute(_INSERT_RATING_IF_ABSENT, _draft_row(draft, stamp)).rowcount:
                         created.append(draft)
-                filed = write_requests(conn, batch.requests)
+                fresh = [
+                    d
+                    for d in batch.requests
+                    if conn.execute(
+                        _ANSWERED_REQUEST, (d.from_id, d.to_id, _request_time(d.sent_at))
+                    ).fetchone()
+                    is None
+                ]
+                filed = write_requests(conn, fresh)
                 counts.requests_created = sum(1 for _, new in filed if new)
             self._remember_people(changed.values())
             self._remember(created)

@@ -803,7 +803,11 @@ async def _import_network(tx: AsyncManagedTransaction, batch: ImportBatch) -> Im
         counts.ratings_created = created
         counts.ratings_kept = len({(d.from_id, d.to_id) for d in batch.ratings}) - created
     if batch.requests:
-        filed = await write_requests(tx, batch.requests)
+        rows = [{"fromId": d.from_id, "toId": d.to_id, "sentAt": d.sent_at} for d in batch.requests]
+        answered = await _single_value(tx, cypher.REQUESTS_ANSWERED, {"rows": rows}, "answered")
+        done = {(f, o, at.to_native()) for f, o, at in answered}
+        fresh = [d for d in batch.requests if (d.from_id, d.to_id, d.sent_at) not in done]
+        filed = await write_requests(tx, fresh)
         counts.requests_created = sum(1 for _, new in filed if new)
     return counts
 

@@ -300,6 +300,14 @@ async def test_incoming_invitations_become_pending_requests_in_the_same_import(
     )
     assert (again.people_created, again.requests_created) == (0, 0)
     assert len(await store.list_requests(OWNER, RequestStatus.PENDING, 10, None)) == 3
+    # An invitation the owner answered is not filed again by the same file.
+    await store.answer_request(hana.id, RequestStatus.DECLINED, None, datetime.now(UTC))
+    third = await imports.import_linkedin(
+        store, ADMIN, ImportOptions(owner=OWNER), None, invitations
+    )
+    assert third.requests_created == 0
+    pending = await store.list_requests(OWNER, RequestStatus.PENDING, 10, None)
+    assert "linkedin:hana-lee-9" not in {r.from_id for r in pending}
 
 
 async def test_requests_are_in_the_import_transaction(store: Store) -> None:
