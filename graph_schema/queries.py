@@ -65,7 +65,8 @@ def _rating(rel: str, rater: str, rated: str) -> str:
         f"groups: coalesce({rel}.groups, []), context: {rel}.context, "
         f"visibility: {rel}.visibility, since: {rel}.since, "
         f"lastInteraction: {rel}.lastInteraction, createdAt: {rel}.createdAt, "
-        f"updatedAt: {rel}.updatedAt}}"
+        f"updatedAt: {rel}.updatedAt, reviewed: coalesce({rel}.reviewed, true), "
+        f"history: coalesce({rel}.history, [])}}"
     )
 
 
@@ -256,24 +257,24 @@ LIMIT $limit"""
 # --- ratings ------------------------------------------------------------------------------
 
 # A new strength is a new relationship type, so replacing a rating is two statements in one
-# transaction: RATINGS_RETYPE removes the relationships whose type is no longer right and
-# returns their createdAt, which RATINGS_PUT gives the new one. (One statement doing both
-# needs Eager barriers between its reads and writes and ran four times slower.) The subquery
-# makes the planner seek both people and expand between them: left to itself it sought one and
-# read all of its ties, 35 per row on average. Rows are unique by (fromId, toId): the store
-# keeps the last of duplicates.
+# transaction: RATINGS_RETYPE returns every existing rating of the pairs (what a replace keeps:
+# createdAt, and the version that goes into history) and removes the relationships whose type
+# is no longer right; RATINGS_PUT writes the new one with what the store carried over.
+# (One statement doing both needs Eager barriers between its reads and writes and ran four
+# times slower.) The subquery makes the planner seek both people and expand between them:
+# left to itself it sought one and read all of its ties, 35 per row on average. Rows are
+# unique by (fromId, toId): the store keeps the last of duplicates.
 RATINGS_RETYPE: Final = f"""
 UNWIND $rows AS row
 MATCH (x:Person {{id: row.fromId}})
 MATCH (y:Person {{id: row.toId}})
 CALL (x, y, row) {{
   MATCH (x)-[old:{ANY_RATING}]->(y)
-  WHERE old.strength <> row.strength
-  WITH old, old.createdAt AS createdAt
-  DELETE old
-  RETURN createdAt
+  WITH old, old {{.createdAt, .updatedAt, .strength, .groups, .visibility, .history}} AS prior
+  FOREACH (_ IN CASE WHEN old.strength <> row.strength THEN [1] ELSE [] END | DELETE old)
+  RETURN prior
 }}
-RETURN collect([x.id, y.id, createdAt]) AS retyped"""
+RETURN collect([x.id, y.id, prior]) AS existing"""
 
 _RATINGS_MERGE = """
 UNWIND $rows AS row
@@ -287,7 +288,9 @@ SET r.strength = row.strength,
     r.visibility = row.visibility,
     r.since = row.since,
     r.lastInteraction = row.lastInteraction,
-    r.updatedAt = $now"""
+    r.updatedAt = $now,
+    r.reviewed = row.reviewed,
+    r.history = row.history"""
 
 RATINGS_PUT: Final = f"""{_RATINGS_MERGE}
 RETURN collect({_rating("r", "x", "y")}) AS ratings"""
@@ -358,6 +361,83 @@ RETURN m.checksum AS checksum"""
 
 AWAIT_INDEXES: Final = "CALL db.awaitIndexes($timeout)"
 
+# --- LinkedIn import, review, export (issue 8) ---------------------------------------------
+
+# An import creates a rating only where the pair has none (of any strength): the owner's own
+# rating is kept. No history property: it reads as [] (and every property of 30,000 new
+# relationships counts against the transaction's memory). Rows are unique by (fromId, toId)
+# and sorted (lock order).
+RATINGS_IMPORT: Final = f"""
+UNWIND $rows AS row
+MATCH (x:Person {{id: row.fromId}})
+MATCH (y:Person {{id: row.toId}})
+WITH x, y, row WHERE NOT EXISTS {{ (x)-[:{ANY_RATING}]->(y) }}
+CREATE (x)-[r:$(row.type)]->(y)
+SET r.createdAt = $now,
+    r.updatedAt = $now,
+    r.strength = row.strength,
+    r.groups = row.groups,
+    r.context = row.context,
+    r.visibility = row.visibility,
+    r.since = row.since,
+    r.lastInteraction = row.lastInteraction,
+    r.reviewed = row.reviewed
+RETURN count(r) AS created"""
+
+# An import's people: PEOPLE_UPSERT without the people back (30,000 of them would be held in
+# the transaction's memory), run on slices of the rows.
+PEOPLE_IMPORT: Final = """
+UNWIND $rows AS row
+MERGE (p:Person {id: row.id})
+ON CREATE SET p.idSort = row.idSort
+SET p += row.props
+RETURN count(p) AS written"""
+
+# `toReview`: most recent since first (none last), then by id in code point order.
+TO_REVIEW: Final = f"""
+MATCH (x:Person {{id: $owner}})-[r:{ANY_RATING}]->(y:Person)
+WHERE r.reviewed = false
+  AND ($afterId IS NULL OR CASE
+    WHEN $afterSince IS NULL THEN r.since IS NULL AND y.idSort > $afterId
+    ELSE r.since IS NULL OR r.since < $afterSince
+         OR (r.since = $afterSince AND y.idSort > $afterId)
+  END)
+RETURN {_rating("r", "x", "y")} AS rating
+ORDER BY r.since IS NULL, r.since DESC, y.idSort
+LIMIT $limit"""
+
+# A restore (`tiegraph import tiegraph`) writes whole ratings as exported: any rating of the
+# pair goes, the restored one comes with every property as given.
+RATINGS_RESTORE: Final = f"""
+UNWIND $rows AS row
+MATCH (x:Person {{id: row.fromId}})
+MATCH (y:Person {{id: row.toId}})
+CALL (x, y) {{
+  MATCH (x)-[old:{ANY_RATING}]->(y)
+  DELETE old
+}}
+CREATE (x)-[r:$(row.type)]->(y)
+SET r = row.props
+RETURN count(r) AS written"""
+
+# An export reads in pages of one record each (a list): the driver's cost is per record.
+# Pages follow id from `$after` on, read in order from the id constraint's index (Neo4j orders
+# strings by UTF-16 code units: ids with characters above U+FFFF may come in another order than
+# the embedded store's export; a restore does not depend on the order).
+EXPORT_PEOPLE: Final = f"""
+MATCH (p:Person) WHERE p.id > $after
+WITH p ORDER BY p.id LIMIT $limit
+RETURN collect(p {_PERSON}) AS people, max(p.id) AS last"""
+
+# The ratings of the next `$limit` raters (by id), ordered by rater then rated.
+EXPORT_RATINGS: Final = f"""
+MATCH (x:Person) WHERE x.id > $after
+WITH x ORDER BY x.id LIMIT $limit
+WITH collect(x) AS raters, max(x.id) AS last
+UNWIND raters AS x
+MATCH (x)-[r:{ANY_RATING}]->(y:Person)
+WITH last, x, r, y ORDER BY x.id, y.id
+RETURN last, collect({_rating("r", "x", "y")}) AS ratings"""
 # --- connection requests (issue 9) --------------------------------------------------------
 #
 #   (:Person)-[:REQUESTED {id, message, sentAt, status, respondedAt}]->(:Person)
@@ -497,20 +577,26 @@ WITH t, coalesce(own[0], other[0]) AS strength
 WHERE strength <= 2
 RETURN count(DISTINCT t) AS reach"""
 
-# `tiegraph import tiegraph`: exported requests as they were; `$rows` of {id, fromId, toId,
-# message, sentAt, status, respondedAt}, both people already in the graph.
+# A restore writes whole requests as exported: those of the same ids go first (a statement of
+# their own: the uniqueness of the id is checked as each new relationship gets it).
+REQUESTS_DELETE: Final = """
+UNWIND $ids AS id
+MATCH ()-[old:REQUESTED {id: id}]->()
+DELETE old
+RETURN count(*) AS deleted"""
+
 REQUESTS_RESTORE: Final = """
 UNWIND $rows AS row
 MATCH (f:Person {id: row.fromId})
 MATCH (o:Person {id: row.toId})
-MERGE (f)-[r:REQUESTED {id: row.id}]->(o)
-SET r.message = row.message, r.sentAt = row.sentAt, r.status = row.status,
-    r.respondedAt = row.respondedAt
+CREATE (f)-[r:REQUESTED]->(o)
+SET r = row.props
 RETURN count(r) AS written"""
 
-# `$rows` of {ownerId, policy} (the policy's JSON text).
-POLICIES_RESTORE: Final = """
+# An import files an invitation again only when the owner has not answered that very one
+# (same requester, same sentAt): importing the same file twice changes nothing.
+REQUESTS_ANSWERED: Final = """
 UNWIND $rows AS row
-MATCH (p:Person {id: row.ownerId})
-SET p.triagePolicy = row.policy
-RETURN count(p) AS written"""
+MATCH (f:Person {id: row.fromId})-[r:REQUESTED]->(o:Person {id: row.toId})
+WHERE r.status <> 'PENDING' AND r.sentAt = row.sentAt
+RETURN collect([f.id, o.id, r.sentAt]) AS answered"""

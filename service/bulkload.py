@@ -28,11 +28,13 @@ from typing import IO, Any, Final
 
 import orjson
 
+from service import versions
 from service.domain import (
     KEEP,
     MaybeText,
     PersonFields,
     PersonPatch,
+    Rating,
     RatingDraft,
     RatingFields,
     Visibility,
@@ -41,6 +43,7 @@ from service.domain import (
     validate_strength,
 )
 from service.errors import InvalidInput, NotFound
+from service.requests import ConnectionRequest, RequestStatus, TriagePolicy
 from service.store.base import LoadBatch, Store
 
 DEFAULT_BATCH_SIZE: Final = 10_000
@@ -79,6 +82,10 @@ class ReadBatch:
     rating_lines: tuple[int, ...]
     # Bytes of the file read up to the end of this batch (for a progress bar).
     offset: int
+    # Requests and policies of an export: written after the batch, by id / owner (so a
+    # resumed load that writes them again changes nothing).
+    requests: tuple[tuple[int, ConnectionRequest], ...] = ()
+    policies: tuple[tuple[int, str, TriagePolicy], ...] = ()
 
 
 @dataclass(slots=True)
@@ -317,6 +324,10 @@ def _parse_batch(
     people: list[PersonPatch] = []
     ratings: list[RatingDraft] = []
     rating_lines: list[int] = []
+    restored: list[Rating] = []
+    restored_lines: list[int] = []
+    requests: list[tuple[int, ConnectionRequest]] = []
+    policies: list[tuple[int, str, TriagePolicy]] = []
     loads = orjson.loads
     for line, raw in chunk:
         try:
@@ -326,17 +337,28 @@ def _parse_batch(
         if not isinstance(record, dict):
             raise BadRecord(line, None, "not a JSON object")
         kind = record.get("kind")
-        if kind == "rating":
+        if kind == "rating" and "createdAt" in record:
+            restored.append(parse_restored(record, line))
+            restored_lines.append(line)
+        elif kind == "rating":
             ratings.append(seen.rating(record, line))
             rating_lines.append(line)
         elif kind == "person":
             person = parse_person(record, line)
             seen.ids.add(person.id)
             people.append(person)
+        elif kind == HEADER_KIND:
+            check_header(record, line)
+        elif kind == "request":
+            requests.append((line, parse_request(record, line)))
+        elif kind == "policy":
+            policies.append((line, *parse_policy(record, line)))
         else:
-            raise BadRecord(line, "kind", 'must be "person" or "rating"')
-    batch = LoadBatch(key, number, tuple(people), tuple(ratings), now)
-    return ReadBatch(batch, tuple(rating_lines), offset)
+            raise BadRecord(line, "kind", f"{kind!r} is not a kind this tiegraph reads ({KINDS})")
+    batch = LoadBatch(key, number, tuple(people), tuple(ratings), now, tuple(restored))
+    return ReadBatch(
+        batch, (*rating_lines, *restored_lines), offset, tuple(requests), tuple(policies)
+    )
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -376,18 +398,19 @@ async def load_file(
     try:
         for read in read_batches(path, key, batch_size, skip_through=done, clock=clock):
             if writing is not None:
-                await _finish(*writing, report, progress)
+                await _finish(store, *writing, report, progress)
             writing = (read, asyncio.ensure_future(store.load_batch(read.batch)))
             await asyncio.sleep(0)  # let the write start before parsing the next batch
     finally:
         if writing is not None:
             # Also when the next line was bad: the batches before it stay committed.
-            await _finish(*writing, report, progress)
+            await _finish(store, *writing, report, progress)
     report.seconds = time.perf_counter() - started
     return report
 
 
 async def _finish(
+    store: Store,
     read: ReadBatch,
     task: asyncio.Task[bool],
     report: LoadReport,
@@ -400,11 +423,114 @@ async def _finish(
         raise BadRecord(
             line, e.field, f"no person {e.person_id!r} in the store or earlier in the file"
         ) from None
+    for line, request in read.requests:
+        try:
+            await store.restore_requests([request])
+        except NotFound as e:
+            raise BadRecord(line, e.field, f"no person {e.person_id!r} in the store") from None
+    for line, owner, policy in read.policies:
+        try:
+            await store.put_policy(owner, policy)
+        except NotFound:
+            raise BadRecord(line, "owner", f"no person {owner!r} in the store") from None
     if written:
         report.batches += 1
         report.people += len(read.batch.people)
-        report.ratings += len(read.batch.ratings)
+        report.ratings += len(read.batch.ratings) + len(read.batch.restored)
     else:
         report.skipped_batches += 1
     if progress is not None:
         progress(read.offset)
+
+
+# --- `tiegraph export` files: a header line and whole ratings (issue 8) --------------------
+
+# The first line of an export: {"kind": "tiegraph", "format": 1, "exportedAt": ...}.
+HEADER_KIND: Final = "tiegraph"
+FORMAT: Final = 1
+KINDS: Final = '"tiegraph", "person", "rating", "request", "policy"'
+_RESTORED_KEYS: Final = frozenset({"createdAt", "updatedAt", "reviewed", "history"})
+
+
+def check_header(record: dict[str, Any], line: int) -> None:
+    if record.get("format") != FORMAT:
+        raise BadRecord(
+            line,
+            "format",
+            f"this tiegraph reads export format {FORMAT}, not {record.get('format')!r}",
+        )
+
+
+def _timestamp(record: dict[str, Any], key: str, line: int) -> datetime:
+    value = record.get(key)
+    if not isinstance(value, str):
+        raise BadRecord(line, key, "is required: an ISO-8601 date-time with offset")
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRecord(line, key, f"{value!r} is not an ISO-8601 date-time") from None
+    if stamp.tzinfo is None:
+        raise BadRecord(line, key, "needs an offset (such as +00:00)")
+    return stamp.astimezone(UTC)
+
+
+def parse_restored(record: dict[str, Any], line: int) -> Rating:
+    """A rating as `tiegraph export` wrote it: validated like any rating, plus its
+    timestamps, `reviewed` and `history`, kept as they are."""
+    draft = parse_rating({k: v for k, v in record.items() if k not in _RESTORED_KEYS}, line)
+    reviewed = record.get("reviewed", True)
+    if not isinstance(reviewed, bool):
+        raise BadRecord(line, "reviewed", "must be true or false")
+    history = record.get("history") or []
+    if not isinstance(history, list):
+        raise BadRecord(line, "history", "must be a list of earlier versions")
+    try:
+        earlier = tuple(versions.version_from_record(item) for item in history)
+    except (KeyError, TypeError, ValueError) as e:
+        raise BadRecord(line, "history", f"an earlier version is malformed ({e})") from None
+    return Rating(
+        from_id=draft.from_id,
+        to_id=draft.to_id,
+        strength=draft.strength,
+        groups=draft.groups,
+        context=draft.context,
+        visibility=draft.visibility,
+        since=draft.since,
+        last_interaction=draft.last_interaction,
+        created_at=_timestamp(record, "createdAt", line),
+        updated_at=_timestamp(record, "updatedAt", line),
+        reviewed=reviewed,
+        history=earlier,
+    )
+
+
+def parse_request(record: dict[str, Any], line: int) -> ConnectionRequest:
+    for key in ("id", "from", "to"):
+        if not isinstance(record.get(key), str) or not record[key]:
+            raise BadRecord(line, key, "is required: a non-empty string")
+    message = record.get("message")
+    if message is not None and not isinstance(message, str):
+        raise BadRecord(line, "message", "must be a string or null")
+    try:
+        status = RequestStatus(record.get("status"))
+    except ValueError:
+        raise BadRecord(line, "status", "must be PENDING, ACCEPTED or DECLINED") from None
+    responded = record.get("respondedAt")
+    return ConnectionRequest(
+        id=record["id"],
+        from_id=record["from"],
+        to_id=record["to"],
+        message=message,
+        sent_at=_timestamp(record, "sentAt", line),
+        status=status,
+        responded_at=None if responded is None else _timestamp(record, "respondedAt", line),
+    )
+
+
+def parse_policy(record: dict[str, Any], line: int) -> tuple[str, TriagePolicy]:
+    owner, policy = record.get("owner"), record.get("policy")
+    if not isinstance(owner, str) or not owner:
+        raise BadRecord(line, "owner", "is required: a person id")
+    if not isinstance(policy, dict):
+        raise BadRecord(line, "policy", "must be an object")
+    return owner, TriagePolicy.from_json(policy)

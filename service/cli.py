@@ -354,3 +354,224 @@ def _root(
     ] = False,
 ) -> None:
     """Relationship-strength graph service: warm introductions over GraphQL."""
+
+
+# --- LinkedIn import, export and restore (issue 8) ----------------------------------------
+
+import_app = typer.Typer(
+    name="import",
+    help="Bring data in: a LinkedIn export, or a tiegraph export.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app)
+
+
+class _Unusable(Exception):
+    """The input or the store cannot be used: exit 1, nothing written."""
+
+
+@import_app.command("linkedin")
+def import_linkedin(
+    path: Annotated[
+        Path, typer.Argument(help="The LinkedIn .zip, a folder with its CSVs, or one CSV.")
+    ],
+    owner: Annotated[str, typer.Option(help="Whose network this is (a person id).")],
+    strength: Annotated[int, typer.Option(help="Strength of the imported ratings, 1-5.")] = 4,
+    group: Annotated[
+        list[str] | None, typer.Option(help="A group of the imported ratings (repeat for more).")
+    ] = None,
+    visibility: Annotated[
+        str, typer.Option(help="PUBLIC, CONNECTIONS or PRIVATE.")
+    ] = "CONNECTIONS",
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Import LinkedIn connections as OWNER's unreviewed ratings; prints the report."""
+    import asyncio
+
+    from service.domain import Visibility
+
+    settings = _settings(store=store, data_dir=data_dir, dev=True)
+    try:
+        chosen = Visibility(visibility.upper())
+    except ValueError:
+        typer.echo("tiegraph: --visibility must be PUBLIC, CONNECTIONS or PRIVATE", err=True)
+        raise typer.Exit(1) from None
+    try:
+        report = asyncio.run(
+            _import_linkedin(settings, path, owner, strength, tuple(group or ()), chosen)
+        )
+    except _Unusable as e:
+        typer.echo(f"tiegraph: {e} (nothing was written)", err=True)
+        raise typer.Exit(1) from e
+    _print_import_report(report)
+
+
+async def _import_linkedin(
+    settings: Settings,
+    path: Path,
+    owner: str,
+    strength: int,
+    groups: tuple[str, ...],
+    visibility: Any,
+) -> Any:
+    from service import imports
+    from service.domain import Viewer
+    from service.errors import TiegraphError
+
+    try:
+        connections, invitations = imports.texts_from_path(path)
+    except TiegraphError as e:
+        raise _Unusable(e.message) from e
+    options = imports.ImportOptions(
+        owner=owner, strength=strength, groups=groups or None, visibility=visibility
+    )
+    opened = await _open_store(settings)
+    try:
+        with _spinner("importing") as step:
+            return await imports.import_linkedin(
+                opened,
+                Viewer.dev(),
+                options,
+                connections,
+                invitations,
+                on_write=lambda rows: step(f"writing {rows:,} rows in one transaction"),
+            )
+    except TiegraphError as e:
+        raise _Unusable(e.message) from e
+    finally:
+        await opened.close()
+
+
+async def _open_store(settings: Settings) -> Any:
+    from service.errors import TiegraphError
+    from service.store.factory import make_store
+
+    opened = make_store(settings)
+    try:
+        await opened.open()
+    except TiegraphError as e:
+        raise _Unusable(f"the store did not open: {e.message}") from e
+    return opened
+
+
+def _print_import_report(report: Any) -> None:
+    typer.echo(
+        f"people created {report.people_created:,}, updated {report.people_updated:,}; "
+        f"ratings created {report.ratings_created:,}, kept {report.ratings_kept:,}; "
+        f"requests created {report.requests_created:,}"
+    )
+    if report.invitations_read > report.requests_created:
+        updated = report.invitations_read - report.requests_created
+        typer.echo(f"{updated:,} incoming invitations updated a pending request")
+    for title, issues in (("rejected", report.rejected), ("warnings", report.warnings)):
+        if issues:
+            typer.echo(f"{title} ({len(issues):,}):")
+            for issue in issues:
+                typer.echo(f"  {issue.file}:{issue.line}: {issue.reason}")
+
+
+@contextlib.contextmanager
+def _spinner(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with a changing description on a terminal; nothing otherwise."""
+    if not _on_terminal():
+        yield lambda _: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
+    ) as bar:
+        task = bar.add_task(title, total=None)
+        yield lambda text: bar.update(task, description=text)
+
+
+@import_app.command("tiegraph")
+def import_tiegraph(
+    file: Annotated[Path, typer.Argument(help="A file `tiegraph export` wrote.")],
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Restore a `tiegraph export` file: people, ratings with their timestamps, review state
+    and history. Resumes an interrupted restore like `tiegraph load`."""
+    load(file, store=store, data_dir=data_dir, batch_size=10_000, restart=False)
+
+
+@app.command()
+def export(
+    out: Annotated[
+        Path | None, typer.Option(help="The file to write (default: standard output).")
+    ] = None,
+    store: StoreOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write every person and rating as JSON Lines, one consistent snapshot."""
+    import asyncio
+
+    settings = _settings(store=store, data_dir=data_dir, dev=True)
+    try:
+        report = asyncio.run(_export(settings, None if out is None else out.resolve()))
+    except _Unusable as e:
+        typer.echo(f"tiegraph: {e}", err=True)
+        raise typer.Exit(1) from e
+    typer.echo(
+        f"exported {report.people:,} people and {report.ratings:,} ratings, "
+        f"{report.requests:,} connection requests and {report.policies:,} triage policies",
+        err=out is None,
+    )
+
+
+async def _export(settings: Settings, out: Path | None) -> Any:
+    import os
+    import tempfile
+
+    from service.errors import TiegraphError
+    from service.export import export_store
+
+    opened = await _open_store(settings)
+    try:
+        with _counter("exporting") as progress:
+            if out is None:
+                report = await export_store(opened, sys.stdout.buffer, progress=progress)
+                sys.stdout.buffer.flush()
+                return report
+            # A temporary file renamed at the end: an export that fails leaves no half file.
+            target = str(out)
+            fd, temporary = tempfile.mkstemp(
+                dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}."
+            )
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    report = await export_store(opened, f, progress=progress)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(temporary, target)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
+                raise
+            return report
+    except TiegraphError as e:
+        raise _Unusable(e.message) from e
+    finally:
+        await opened.close()
+
+
+@contextlib.contextmanager
+def _counter(title: str) -> Iterator[Callable[[int], None] | None]:
+    """A record counter on the terminal's stderr (stdout may be the export itself)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn(title),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(title, total=None)
+        yield lambda done: bar.update(task, completed=done)

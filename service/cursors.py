@@ -8,11 +8,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from service.errors import InvalidInput
 from service.requests import RequestsAfter
-from service.store.base import PeopleAfter, RatingsAfter
+from service.store.base import PeopleAfter, RatingsAfter, ReviewAfter
 
 
 def _encode(kind: str, values: list[object]) -> str:
@@ -55,6 +55,25 @@ def parse_ratings_cursor(cursor: str | None) -> RatingsAfter | None:
     if isinstance(strength, bool) or not isinstance(strength, int) or not isinstance(to_id, str):
         raise InvalidInput("after", "is not a cursor of this list")
     return RatingsAfter(strength=strength, to_id=to_id)
+
+
+def review_cursor(after: ReviewAfter) -> str:
+    return _encode(
+        "review", [None if after.since is None else after.since.isoformat(), after.to_id]
+    )
+
+
+def parse_review_cursor(cursor: str | None) -> ReviewAfter | None:
+    if cursor is None:
+        return None
+    since, to_id = _decode("review", cursor, 2)
+    if not (since is None or isinstance(since, str)) or not isinstance(to_id, str):
+        raise InvalidInput("after", "is not a cursor of this list")
+    try:
+        day = None if since is None else date.fromisoformat(since)
+    except ValueError as e:
+        raise InvalidInput("after", "is not a cursor of this list") from e
+    return ReviewAfter(since=day, to_id=to_id)
 
 
 # --- connection requests (issue 9) --------------------------------------------------------

@@ -9,16 +9,19 @@ from typing import Annotated
 import strawberry
 from strawberry import UNSET
 
-from service import contacts, introductions
+from service import contacts, imports, introductions, review
 from service.api.arguments import given, given_int
 from service.api.types import (
+    ImportReportType,
     Info,
     IntroducerType,
+    LinkedInImportInput,
     PersonInput,
     PersonPageType,
     PersonType,
     RateConnectionsResultType,
     RatingInput,
+    RatingPageType,
     RatingType,
     WarmPathType,
     field,
@@ -130,6 +133,25 @@ class Query:
         )
         return [PersonType.from_domain(p) for p in found]
 
+    @field(
+        description="The owner's ratings still to confirm, most recent `since` first, then by id."
+    )
+    async def to_review(
+        self,
+        info: Info,
+        owner: strawberry.ID | None = UNSET,
+        first: int | None = review.DEFAULT_TO_REVIEW_FIRST,
+        after: str | None = UNSET,
+    ) -> RatingPageType:
+        page = await review.to_review(
+            info.context.store,
+            info.context.viewer,
+            given(owner),
+            first=given_int(first, review.DEFAULT_TO_REVIEW_FIRST),
+            after=given(after),
+        )
+        return RatingPageType.from_domain(page)
+
 
 @strawberry.type
 class Mutation:
@@ -176,3 +198,16 @@ class Mutation:
     )
     async def delete_person(self, info: Info, id: strawberry.ID) -> bool:
         return await contacts.delete_person(info.context.store, info.context.viewer, id)
+
+    # The contract spells it LinkedIn, which strawberry's camel-casing would not.
+    @strawberry.mutation(name="importLinkedIn")  # type: ignore[untyped-decorator]
+    async def import_linkedin(self, info: Info, input: LinkedInImportInput) -> ImportReportType:
+        connections, invitations = input.texts()
+        report = await imports.import_linkedin(
+            info.context.store,
+            info.context.viewer,
+            input.to_options(),
+            connections,
+            invitations,
+        )
+        return ImportReportType.from_domain(report)

@@ -18,6 +18,10 @@ from service import contacts, domain
 from service.api.arguments import given, given_int, maybe_text
 from service.api.context import RequestContext
 from service.domain import DEFAULT_RATINGS_FIRST, PersonFields, RatingFields
+from service.imports import DEFAULT_GROUPS as DEFAULT_IMPORT_GROUPS
+from service.imports import DEFAULT_STRENGTH as DEFAULT_IMPORT_STRENGTH
+from service.imports import CsvText, ImportOptions, ImportReport
+from service.linkedin import CONNECTIONS_FILE, INVITATIONS_FILE, RowIssue
 
 Info = strawberry.Info[RequestContext, None]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -126,6 +130,23 @@ class PersonType:
         return RatingPageType.from_domain(page)
 
 
+@strawberry.type(name="RatingVersion")
+class RatingVersionType:
+    strength: int
+    groups: list[str]
+    visibility: VisibilityType
+    changed_at: datetime
+
+    @classmethod
+    def from_domain(cls, version: domain.RatingVersion) -> RatingVersionType:
+        return cls(
+            strength=version.strength,
+            groups=list(version.groups),
+            visibility=VisibilityType.from_domain(version.visibility),
+            changed_at=version.changed_at,
+        )
+
+
 @strawberry.type(name="Rating")
 class RatingType:
     from_id: strawberry.Private[str]
@@ -140,6 +161,18 @@ class RatingType:
     last_interaction: date | None
     created_at: datetime
     updated_at: datetime
+    reviewed: bool = strawberry.field(
+        description=(
+            "False for a rating that an import created and its rater has not confirmed; "
+            "rating again sets it."
+        )
+    )
+    history: list[RatingVersionType] = strawberry.field(
+        description=(
+            "Earlier versions of this rating, oldest first (every replace keeps the one it "
+            "replaced)."
+        )
+    )
 
     @field(description="to's rating of from, when it exists and is visible.")
     async def reciprocal(self, info: Info) -> RatingType | None:
@@ -161,6 +194,8 @@ class RatingType:
             last_interaction=rating.last_interaction,
             created_at=rating.created_at,
             updated_at=rating.updated_at,
+            reviewed=rating.reviewed,
+            history=[RatingVersionType.from_domain(v) for v in rating.history],
         )
 
 
@@ -302,4 +337,81 @@ class RatingInput:
             visibility=None if visibility is None else visibility.to_domain(),
             since=given(self.since),
             last_interaction=given(self.last_interaction),
+        )
+
+
+# --- LinkedIn import (issue 8) ------------------------------------------------------------
+
+
+@strawberry.type(name="RejectedRow")
+class RejectedRowType:
+    file: str
+    line: int
+    reason: str
+
+    @classmethod
+    def from_domain(cls, issue: RowIssue) -> RejectedRowType:
+        return cls(file=issue.file, line=issue.line, reason=issue.reason)
+
+
+@strawberry.type(name="ImportReport")
+class ImportReportType:
+    people_created: int = strawberry.field(
+        description="Including new requesters from Invitations.csv."
+    )
+    people_updated: int = strawberry.field(description="People whose stored fields changed.")
+    ratings_created: int
+    ratings_kept: int = strawberry.field(
+        description="Ratings the owner already had: left as they were."
+    )
+    requests_created: int
+    rejected: list[RejectedRowType]
+    warnings: list[RejectedRowType]
+
+    @classmethod
+    def from_domain(cls, report: ImportReport) -> ImportReportType:
+        return cls(
+            people_created=report.people_created,
+            people_updated=report.people_updated,
+            ratings_created=report.ratings_created,
+            ratings_kept=report.ratings_kept,
+            requests_created=report.requests_created,
+            rejected=[RejectedRowType.from_domain(i) for i in report.rejected],
+            warnings=[RejectedRowType.from_domain(i) for i in report.warnings],
+        )
+
+
+@strawberry.input(name="LinkedInImportInput")
+class LinkedInImportInput:
+    owner: strawberry.ID | None = UNSET
+    connections_csv: str | None = strawberry.field(
+        default=UNSET, description="The text of Connections.csv."
+    )
+    invitations_csv: str | None = strawberry.field(
+        default=UNSET, description="The text of Invitations.csv."
+    )
+    strength: int | None = DEFAULT_IMPORT_STRENGTH
+    groups: list[str] | None = strawberry.field(default_factory=lambda: list(DEFAULT_IMPORT_GROUPS))
+    visibility: VisibilityType | None = VisibilityType.CONNECTIONS
+
+    def to_options(self) -> ImportOptions:
+        visibility = given(self.visibility)
+        return ImportOptions(
+            owner=given(self.owner),
+            strength=given_int(self.strength, DEFAULT_IMPORT_STRENGTH),
+            groups=given(self.groups),
+            visibility=domain.Visibility.CONNECTIONS
+            if visibility is None
+            else visibility.to_domain(),
+        )
+
+    def texts(self) -> tuple[CsvText | None, CsvText | None]:
+        connections, invitations = given(self.connections_csv), given(self.invitations_csv)
+        return (
+            None
+            if connections is None
+            else CsvText(CONNECTIONS_FILE, connections, "connectionsCsv"),
+            None
+            if invitations is None
+            else CsvText(INVITATIONS_FILE, invitations, "invitationsCsv"),
         )

@@ -15,9 +15,9 @@ Rules every implementation keeps:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from service.domain import (
@@ -66,6 +66,51 @@ class LoadBatch:
     people: tuple[PersonPatch, ...]
     ratings: tuple[RatingDraft, ...]
     now: datetime
+    # Whole ratings written as given (timestamps, reviewed, history): `tiegraph import
+    # tiegraph`. They replace a stored rating of the same pair without adding to its history.
+    # NotFound.index counts them after `ratings` (len(ratings) + i).
+    restored: tuple[Rating, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportBatch:
+    """Everything one LinkedIn import writes, in one transaction (`Store.import_network`).
+
+    `people` are created as given when absent; people already stored get only the fields named
+    in `refresh` from here. `ratings` are created when the pair has no rating yet and left as
+    they are otherwise (kept). More kinds of rows (connection requests) join as new fields.
+    """
+
+    people: tuple[Person, ...]
+    ratings: tuple[RatingDraft, ...]
+    now: datetime
+    refresh: tuple[str, ...] = ("headline", "company")
+    # INCOMING invitations: requesters are created when absent (and left as they are
+    # otherwise); each request is filed as `receive_requests` files it (a pending one from
+    # the same person is updated). `ImportCounts.requests_created` counts the new ones.
+    requesters: tuple[Person, ...] = ()
+    requests: tuple[RequestDraft, ...] = ()
+
+
+@dataclass(slots=True)
+class ImportCounts:
+    people_created: int = 0
+    people_updated: int = 0
+    ratings_created: int = 0
+    ratings_kept: int = 0
+    requests_created: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAfter:
+    """Keyset cursor of `toReview`: the last (since, to id) returned; None sorts last."""
+
+    since: date | None
+    to_id: str
+
+
+# What `Store.export_snapshot` hands out, in this order: every person, then every rating.
+Exported = Person | Rating
 
 
 class Store(Protocol):
@@ -147,6 +192,23 @@ class Store(Protocol):
     async def mutual_connections(self, a: str, b: str, viewer: Viewer) -> list[Person]:
         """People with a visible step to both a and b, never a or b, in any order."""
 
+    # --- LinkedIn import, review, export (issue 8) -------------------------------------------
+    async def import_network(self, batch: ImportBatch) -> ImportCounts:
+        """Write `batch` in one transaction (see `ImportBatch`) and count what changed.
+
+        A person counts as updated only when a refreshed field really changed. Raises nothing
+        for known people or ratings: an import is idempotent."""
+
+    async def unreviewed_by(
+        self, owner: str, limit: int, after: ReviewAfter | None
+    ) -> list[Rating]:
+        """`owner`'s ratings with reviewed = False, most recent `since` first (none last),
+        then by to id in code point order, strictly after `after`, at most `limit`."""
+
+    async def export_snapshot(self, emit: Callable[[Exported], None]) -> None:
+        """Call `emit` with every person (by id), then every rating (by from, to id), read
+        as one snapshot of the store (Neo4j: one read transaction, see docs/decisions.md)."""
+
     # --- connection requests (issue 9) ----------------------------------------------------
     async def receive_requests(
         self, people: Sequence[PersonPatch], drafts: Sequence[RequestDraft]
@@ -195,3 +257,8 @@ class Store(Protocol):
     async def warm_reach(self, owner_id: str, viewer: Viewer) -> int:
         """How many people have no step to the owner but are reached by owner -> x -> them
         with both steps of strength 1-2 (the traversal rule, for `viewer`)."""
+
+    async def restore_requests(self, requests: Sequence[ConnectionRequest]) -> None:
+        """Write whole requests as exported (id, status, times), replacing any of the same
+        id, in one transaction (`tiegraph import tiegraph`). Raises `NotFound` when a person
+        does not exist."""

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
 
-from service import pathsearch
+from service import pathsearch, versions
 from service.access import can_see
 from service.domain import (
     Path,
@@ -57,7 +57,15 @@ from service.requests import (
     TriagePolicy,
 )
 from service.scoring import ScoringTable
-from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
+from service.store.base import (
+    Exported,
+    ImportBatch,
+    ImportCounts,
+    LoadBatch,
+    PeopleAfter,
+    RatingsAfter,
+    ReviewAfter,
+)
 
 DB_FILENAME: Final = "tiegraph.sqlite3"
 # Held (flock, exclusive) by the process that has the directory open; holds its pid.
@@ -143,6 +151,14 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         )
         """,
     ),
+    (
+        # Issue 8: imported ratings wait for review; every replace keeps the replaced version
+        # (a JSON array, `service.versions`). v1 rows read as reviewed with no history.
+        "ALTER TABLE rating ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE rating ADD COLUMN history TEXT NOT NULL DEFAULT '[]'",
+        # toReview reads one owner's unreviewed ratings by since.
+        "CREATE INDEX rating_unreviewed ON rating(from_id, since) WHERE reviewed = 0",
+    ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -154,22 +170,27 @@ _UPSERT_PERSON: Final = """
         company = excluded.company, location = excluded.location,
         profile_url = excluded.profile_url
 """
+# A replace appends the replaced version to `history` (the right-hand sides read the old row).
 _UPSERT_RATING: Final = """
     INSERT INTO rating (from_id, to_id, strength, groups, context, visibility, since,
-                        last_interaction, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        last_interaction, created_at, updated_at, reviewed)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (from_id, to_id) DO UPDATE SET
         strength = excluded.strength, groups = excluded.groups, context = excluded.context,
         visibility = excluded.visibility, since = excluded.since,
-        last_interaction = excluded.last_interaction, updated_at = excluded.updated_at
+        last_interaction = excluded.last_interaction, updated_at = excluded.updated_at,
+        reviewed = excluded.reviewed,
+        history = json_insert(history, '$[#]', json_object(
+            'strength', strength, 'groups', json(groups), 'visibility', visibility,
+            'changedAt', updated_at))
 """
 _SELECT_PEOPLE: Final = (
     "SELECT id, name, name_key, headline, company, location, profile_url FROM person"
 )
-_UPSERT_RATING_RETURNING: Final = _UPSERT_RATING + " RETURNING created_at"
+_UPSERT_RATING_RETURNING: Final = _UPSERT_RATING + " RETURNING created_at, history"
 _SELECT_RATING: Final = """
     SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
-           created_at, updated_at
+           created_at, updated_at, reviewed, history
     FROM rating WHERE from_id = ? AND to_id = ?
 """
 _SELECT_GROUPS: Final = "SELECT groups FROM rating WHERE from_id = ? AND to_id = ?"
@@ -177,7 +198,7 @@ _SELECT_GROUPS: Final = "SELECT groups FROM rating WHERE from_id = ? AND to_id =
 _SELECT_TIES: Final = "SELECT from_id, to_id, strength, visibility FROM rating"
 _RATINGS_BY: Final = """
     SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
-           created_at, updated_at
+           created_at, updated_at, reviewed, history
     FROM rating
     WHERE from_id = ? AND visibility IN (?, ?, ?)
       AND (? IS NULL OR strength <= ?)
@@ -190,6 +211,40 @@ _SELECT_CHECKPOINT: Final = "SELECT batch FROM load_checkpoint WHERE key = ?"
 _SAVE_CHECKPOINT: Final = """
     INSERT INTO load_checkpoint (key, batch, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET batch = excluded.batch, updated_at = excluded.updated_at
+"""
+
+
+# --- issue 8: import, review, export ---------------------------------------------------------
+_RESTORE_RATING: Final = """
+    INSERT OR REPLACE INTO rating (from_id, to_id, strength, groups, context, visibility, since,
+                                   last_interaction, created_at, updated_at, reviewed, history)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+# An import creates a rating only where the pair has none: the owner's own one is kept.
+_INSERT_RATING_IF_ABSENT: Final = """
+    INSERT INTO rating (from_id, to_id, strength, groups, context, visibility, since,
+                        last_interaction, created_at, updated_at, reviewed)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (from_id, to_id) DO NOTHING
+"""
+_TO_REVIEW: Final = """
+    SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
+           created_at, updated_at, reviewed, history
+    FROM rating
+    WHERE from_id = ? AND reviewed = 0
+      AND (? = 0
+           OR (? IS NULL AND since IS NULL AND to_id > ?)
+           OR (? IS NOT NULL AND (since IS NULL OR since < ? OR (since = ? AND to_id > ?))))
+    ORDER BY since IS NULL, since DESC, to_id
+    LIMIT ?
+"""
+_EXPORT_PEOPLE: Final = (
+    "SELECT id, name, name_key, headline, company, location, profile_url FROM person ORDER BY id"
+)
+_EXPORT_RATINGS: Final = """
+    SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
+           created_at, updated_at, reviewed, history
+    FROM rating ORDER BY from_id, to_id
 """
 
 
@@ -238,6 +293,37 @@ def _draft_row(draft: RatingDraft, now: str) -> tuple[Any, ...]:
         None if last is None else last.isoformat(),
         now,
         now,
+        int(draft.reviewed),
+    )
+
+
+# An import files an invitation again only when the owner has not answered that very one
+# (same requester, same sentAt): importing the same file twice changes nothing.
+_ANSWERED_REQUEST: Final = """
+    SELECT 1 FROM connection_request
+    WHERE from_id = ? AND to_id = ? AND sent_at = ? AND status <> 'PENDING'
+"""
+_RESTORE_REQUEST: Final = """
+    INSERT OR REPLACE INTO connection_request
+        (id, from_id, to_id, message, sent_at, status, responded_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def _restored_row(rating: Rating) -> tuple[Any, ...]:
+    return (
+        rating.from_id,
+        rating.to_id,
+        rating.strength,
+        _groups_text(rating.groups),
+        rating.context,
+        rating.visibility.value,
+        _iso_date(rating.since),
+        _iso_date(rating.last_interaction),
+        _iso_datetime(rating.created_at),
+        _iso_datetime(rating.updated_at),
+        int(rating.reviewed),
+        versions.encode_array(rating.history),
     )
 
 
@@ -255,7 +341,11 @@ class _RatingReader:
         return labels
 
     def __call__(self, row: sqlite3.Row | tuple[Any, ...]) -> Rating:
-        (from_id, to_id, strength, groups, context, visibility, since, last, created, updated) = row
+        (from_id, to_id, strength, groups, context, visibility, since, last, created, updated) = (
+            row[:10]
+        )
+        # Queries that select only the v1 columns read as reviewed with no history.
+        reviewed, history = row[10:12] if len(row) > 10 else (1, "[]")
         return Rating(
             from_id=from_id,
             to_id=to_id,
@@ -267,6 +357,8 @@ class _RatingReader:
             last_interaction=_date(last),
             created_at=datetime.fromisoformat(created),
             updated_at=datetime.fromisoformat(updated),
+            reviewed=bool(reviewed),
+            history=() if history == "[]" else versions.decode_array(history),
         )
 
 
@@ -621,14 +713,19 @@ class EmbeddedStore:
         stamp = _iso_datetime(now)
         ratings: list[Rating] = []
         for draft in drafts:
-            (created,) = conn.execute(_UPSERT_RATING_RETURNING, _draft_row(draft, stamp)).fetchone()
-            ratings.append(
-                draft.stamped(created_at=datetime.fromisoformat(created), updated_at=now)
-            )
+            (created, history) = conn.execute(
+                _UPSERT_RATING_RETURNING, _draft_row(draft, stamp)
+            ).fetchone()
+            stamped = draft.stamped(created_at=datetime.fromisoformat(created), updated_at=now)
+            ratings.append(dataclasses.replace(stamped, history=versions.decode_array(history)))
         return ratings
 
     def _check_people(
-        self, drafts: Sequence[RatingDraft], also: set[str] | dict[str, Any], *, index: bool
+        self,
+        drafts: Sequence[RatingDraft | Rating],
+        also: set[str] | dict[str, Any],
+        *,
+        index: bool,
     ) -> None:
         """NotFound for the first rating naming someone neither stored nor in `also`."""
         nodes = self._graph._node
@@ -637,7 +734,7 @@ class EmbeddedStore:
                 if person_id not in nodes and person_id not in also:
                     raise NotFound(field, person_id, at if index else None)
 
-    def _remember(self, drafts: Iterable[RatingDraft]) -> None:
+    def _remember(self, drafts: Iterable[RatingDraft | Rating]) -> None:
         """Committed ratings into the graph (call after COMMIT)."""
         canonical = self._canonical
         self._graph.add_ratings(
@@ -705,7 +802,7 @@ class EmbeddedStore:
             stored: dict[str, Person] = {}
             for patch in batch.people:
                 stored[patch.id] = patch.apply(stored.get(patch.id) or self._person(patch.id))
-            self._check_people(batch.ratings, stored, index=True)
+            self._check_people([*batch.ratings, *batch.restored], stored, index=True)
             stamp = _iso_datetime(batch.now)
             # A bulk load inserts millions of keys into three B-trees: a larger page cache
             # keeps their inner pages (measured: +14% rows per CPU-second at 2.4M ratings).
@@ -716,9 +813,12 @@ class EmbeddedStore:
                     return False
                 conn.executemany(_UPSERT_PERSON, map(_person_row, stored.values()))
                 conn.executemany(_UPSERT_RATING, (_draft_row(d, stamp) for d in batch.ratings))
+                if batch.restored:
+                    conn.executemany(_RESTORE_RATING, map(_restored_row, batch.restored))
                 conn.execute(_SAVE_CHECKPOINT, (batch.key, batch.number, stamp))
             self._remember_people(stored.values())
             self._remember(batch.ratings)
+            self._remember(batch.restored)
             return True
 
         return await self._run(work)
@@ -748,6 +848,102 @@ class EmbeddedStore:
             return [self._graph.nodes[person_id]["person"] for person_id in ids]
 
         return await self._run(work)
+
+    # --- LinkedIn import, review, export (issue 8) -------------------------------------------
+    async def import_network(self, batch: ImportBatch) -> ImportCounts:
+        def work() -> ImportCounts:
+            counts = ImportCounts()
+            changed: dict[str, Person] = {}
+            for person in batch.people:
+                old = changed.get(person.id) or self._person(person.id)
+                if old is None:
+                    changed[person.id] = person
+                    counts.people_created += 1
+                    continue
+                new = dataclasses.replace(
+                    old, **{name: getattr(person, name) for name in batch.refresh}
+                )
+                if new != old:
+                    changed[person.id] = new
+                    counts.people_updated += 1
+            for person in batch.requesters:
+                if person.id not in changed and self._person(person.id) is None:
+                    changed[person.id] = person
+                    counts.people_created += 1
+            self._check_people(batch.ratings, changed, index=True)
+            stamp = _iso_datetime(batch.now)
+            created: list[RatingDraft] = []
+            with self._transaction() as conn:
+                conn.executemany(_UPSERT_PERSON, map(_person_row, changed.values()))
+                for draft in batch.ratings:
+                    if conn.execute(_INSERT_RATING_IF_ABSENT, _draft_row(draft, stamp)).rowcount:
+                        created.append(draft)
+                fresh = [
+                    d
+                    for d in batch.requests
+                    if conn.execute(
+                        _ANSWERED_REQUEST, (d.from_id, d.to_id, _request_time(d.sent_at))
+                    ).fetchone()
+                    is None
+                ]
+                filed = write_requests(conn, fresh)
+                counts.requests_created = sum(1 for _, new in filed if new)
+            self._remember_people(changed.values())
+            self._remember(created)
+            counts.ratings_created = len(created)
+            counts.ratings_kept = len(batch.ratings) - len(created)
+            return counts
+
+        return await self._run(work)
+
+    async def unreviewed_by(
+        self, owner: str, limit: int, after: ReviewAfter | None
+    ) -> list[Rating]:
+        def work() -> list[Rating]:
+            since = None if after is None else _iso_date(after.since)
+            to_id = None if after is None else after.to_id
+            params = (
+                owner,
+                0 if after is None else 1,
+                since,
+                to_id,
+                since,
+                since,
+                since,
+                to_id,
+                limit,
+            )
+            return [self._read(row) for row in self._connection().execute(_TO_REVIEW, params)]
+
+        return await self._run(work)
+
+    async def export_snapshot(self, emit: Callable[[Exported], None]) -> None:
+        def work() -> None:
+            # One read transaction: WAL gives it a snapshot, writers of other processes go on.
+            conn = self._connection()
+            conn.execute("BEGIN")
+            try:
+                for row in conn.execute(_EXPORT_PEOPLE):
+                    emit(Person(row[0], row[1], row[3], row[4], row[5], row[6]))
+                for row in conn.execute(_EXPORT_RATINGS):
+                    emit(self._read(row))
+            finally:
+                conn.execute("COMMIT")
+
+        await self._run(work)
+
+    async def restore_requests(self, requests: Sequence[ConnectionRequest]) -> None:
+        def work() -> None:
+            nodes = self._graph._node
+            for at, request in enumerate(requests):
+                for field, person_id in (("from", request.from_id), ("to", request.to_id)):
+                    if person_id not in nodes:
+                        raise NotFound(field, person_id, at)
+            with self._transaction() as conn:
+                conn.executemany(_RESTORE_REQUEST, map(_restored_request_row, requests))
+
+        if requests:
+            await self._run(work)
 
     # --- connection requests (issue 9) ------------------------------------------------------
     async def receive_requests(
@@ -899,7 +1095,7 @@ _PUT_POLICY: Final = """
 _ALL_POLICIES: Final = "SELECT owner_id, policy FROM triage_policy ORDER BY owner_id"
 _RATINGS_OF: Final = """
     SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
-           created_at, updated_at
+           created_at, updated_at, reviewed, history
     FROM rating WHERE to_id = ?
 """
 
@@ -948,44 +1144,14 @@ def write_requests(
     return written
 
 
-_RESTORE_REQUEST: Final = """
-    INSERT INTO connection_request (id, from_id, to_id, message, sent_at, status, responded_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (id) DO UPDATE SET
-        from_id = excluded.from_id, to_id = excluded.to_id, message = excluded.message,
-        sent_at = excluded.sent_at, status = excluded.status,
-        responded_at = excluded.responded_at
-"""
-
-
-def restore_requests(conn: sqlite3.Connection, requests: Sequence[ConnectionRequest]) -> None:
-    """Write exported requests as they were (id, status, times), inside the caller's open
-    transaction: for `tiegraph import tiegraph`. Both people must exist by then."""
-    conn.executemany(
-        _RESTORE_REQUEST,
-        [
-            (
-                r.id,
-                r.from_id,
-                r.to_id,
-                r.message,
-                _request_time(r.sent_at),
-                r.status.value,
-                None if r.responded_at is None else _request_time(r.responded_at),
-            )
-            for r in requests
-        ],
-    )
-
-
-def restore_policies(
-    conn: sqlite3.Connection, policies: Sequence[tuple[str, TriagePolicy]], now: datetime
-) -> None:
-    """Write exported policies (owner id, policy) inside the caller's open transaction."""
-    conn.executemany(
-        _PUT_POLICY,
-        [
-            (owner, json.dumps(policy.as_json(), ensure_ascii=False), _iso_datetime(now))
-            for owner, policy in policies
-        ],
+def _restored_request_row(request: ConnectionRequest) -> tuple[Any, ...]:
+    responded = request.responded_at
+    return (
+        request.id,
+        request.from_id,
+        request.to_id,
+        request.message,
+        _request_time(request.sent_at),
+        request.status.value,
+        None if responded is None else _request_time(responded),
     )

@@ -44,6 +44,7 @@ from neo4j.exceptions import (
 
 from graph_schema import queries as cypher
 from graph_schema.migrate import Migration, migrate
+from service import versions
 from service.domain import (
     KEEP,
     Path,
@@ -52,6 +53,7 @@ from service.domain import (
     PersonPatch,
     Rating,
     RatingDraft,
+    RatingVersion,
     Step,
     Viewer,
     Visibility,
@@ -75,7 +77,15 @@ from service.requests import (
     TriagePolicy,
 )
 from service.scoring import ScoringTable
-from service.store.base import LoadBatch, PeopleAfter, RatingsAfter
+from service.store.base import (
+    Exported,
+    ImportBatch,
+    ImportCounts,
+    LoadBatch,
+    PeopleAfter,
+    RatingsAfter,
+    ReviewAfter,
+)
 from service.store.neo4j_paths import LayerStep, MeetInTheMiddle
 
 T = TypeVar("T")
@@ -163,6 +173,8 @@ def _rating(data: dict[str, Any]) -> Rating:
         last_interaction=_date(data["lastInteraction"]),
         created_at=_datetime(data["createdAt"]),
         updated_at=_datetime(data["updatedAt"]),
+        reviewed=bool(data.get("reviewed", True)),
+        history=versions.decode_all(data.get("history") or ()),
     )
 
 
@@ -207,6 +219,7 @@ def _rating_rows(drafts: Sequence[RatingDraft]) -> list[dict[str, Any]]:
             "visibility": draft.visibility.value,
             "since": draft.since,
             "lastInteraction": draft.last_interaction,
+            "reviewed": draft.reviewed,
         }
         for _, draft in sorted(last.items())
     ]
@@ -221,7 +234,7 @@ async def _people_missing(tx: AsyncManagedTransaction, ids: list[str]) -> set[st
     return set(record["missing"])
 
 
-def _first_missing(drafts: Sequence[RatingDraft], missing: set[str]) -> NotFound | None:
+def _first_missing(drafts: Sequence[RatingDraft | Rating], missing: set[str]) -> NotFound | None:
     for index, draft in enumerate(drafts):
         where = index if len(drafts) > 1 else None
         if draft.from_id in missing:
@@ -270,14 +283,29 @@ async def _checked_rating_rows(
     if missing is not None:
         raise missing
     rows = _rating_rows(drafts)
-    retyped = await _single_value(tx, cypher.RATINGS_RETYPE, {"rows": rows}, "retyped")
-    created = {(from_id, to_id): at for from_id, to_id, at in retyped}
+    existing = await _single_value(tx, cypher.RATINGS_RETYPE, {"rows": rows}, "existing")
+    prior = {(from_id, to_id): old for from_id, to_id, old in existing}
     for row in rows:
-        row["createdAt"] = created.get((row["fromId"], row["toId"]))
+        old = prior.get((row["fromId"], row["toId"]))
+        row["createdAt"] = None if old is None else old["createdAt"]
+        row["history"] = [] if old is None else _history_after(old)
     return rows
 
 
-async def _vanished(tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft]) -> Exception:
+def _history_after(old: dict[str, Any]) -> list[str]:
+    """The history of a replaced rating: its own, then the version being replaced."""
+    replaced = RatingVersion(
+        strength=old["strength"],
+        groups=tuple(old["groups"] or ()),
+        visibility=Visibility(old["visibility"]),
+        changed_at=_datetime(old["updatedAt"]),
+    )
+    return [*(old["history"] or ()), versions.encode(replaced)]
+
+
+async def _vanished(
+    tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft | Rating]
+) -> Exception:
     """Why a write stored fewer ratings than it was given: a concurrent delete of a person.
 
     Raising it rolls the transaction back, so nothing of the batch stays.
@@ -331,6 +359,8 @@ async def _load_batch(tx: AsyncManagedTransaction, batch: LoadBatch) -> bool:
         await _upsert_people(tx, batch.people)
     if batch.ratings:
         await _load_ratings(tx, batch.ratings, batch.now)
+    if batch.restored:
+        await _restore_ratings(tx, batch)
     result = await tx.run(
         cypher.LOAD_CHECKPOINT_SET, key=batch.key, batch=batch.number, now=batch.now
     )
@@ -659,6 +689,33 @@ class Neo4jStore:
         params = {"a": a, "b": b, **_viewer_params(viewer)}
         return await self._read(_people, cypher.MUTUAL_CONNECTIONS, params)
 
+    # --- LinkedIn import, review, export (issue 8) -----------------------------------------
+
+    async def import_network(self, batch: ImportBatch) -> ImportCounts:
+        return await self._write(_import_network, batch)
+
+    async def unreviewed_by(
+        self, owner: str, limit: int, after: ReviewAfter | None
+    ) -> list[Rating]:
+        params = {
+            "owner": owner,
+            "limit": limit,
+            "afterSince": None if after is None else after.since,
+            "afterId": None if after is None else sort_key(after.to_id),
+        }
+        return await self._read(_ratings, cypher.TO_REVIEW, params)
+
+    async def export_snapshot(self, emit: Callable[[Exported], None]) -> None:
+        """One read transaction without the query budget: an export reads everything."""
+        driver = self._require_driver()
+        with _driver_errors(self._budget):
+            async with driver.session(database=self._database) as session:
+                await session.execute_read(_export, emit)
+
+    async def restore_requests(self, requests: Sequence[ConnectionRequest]) -> None:
+        if requests:
+            await self._write(_restore_requests, list(requests))
+
     # --- connection requests (issue 9) ----------------------------------------------------
 
     async def receive_requests(
@@ -717,6 +774,179 @@ class Neo4jStore:
         params = {"ownerId": owner_id, **_viewer_params(viewer)}
         reach = await self._read(_optional_value, cypher.WARM_REACH, params, "reach")
         return int(reach or 0)
+
+
+# --- LinkedIn import, review, export (issue 8) ---------------------------------------------
+
+
+async def _restore_ratings(tx: AsyncManagedTransaction, batch: LoadBatch) -> None:
+    everything: list[RatingDraft | Rating] = [*batch.ratings, *batch.restored]
+    ids = sorted({r.from_id for r in everything} | {r.to_id for r in everything})
+    missing = _first_missing(everything, await _people_missing(tx, ids))
+    if missing is not None:
+        raise missing
+    last = {(r.from_id, r.to_id): r for r in batch.restored}
+    rows = [
+        {
+            "fromId": r.from_id,
+            "toId": r.to_id,
+            "type": cypher.rating_type(r.strength),
+            "props": {
+                "strength": r.strength,
+                "groups": list(r.groups),
+                "context": r.context,
+                "visibility": r.visibility.value,
+                "since": r.since,
+                "lastInteraction": r.last_interaction,
+                "createdAt": r.created_at,
+                "updatedAt": r.updated_at,
+                "reviewed": r.reviewed,
+                "history": [versions.encode(v) for v in r.history],
+            },
+        }
+        for _, r in sorted(last.items())
+    ]
+    if await _single_value(tx, cypher.RATINGS_RESTORE, {"rows": rows}, "written") != len(rows):
+        raise await _vanished(tx, everything)
+
+
+async def _import_network(tx: AsyncManagedTransaction, batch: ImportBatch) -> ImportCounts:
+    counts = ImportCounts()
+    ids = sorted({p.id for p in batch.people})
+    result = await tx.run(cypher.PEOPLE_GET, ids=ids)
+    stored = {
+        person.id: person async for person in (_person(rec["person"]) async for rec in result)
+    }
+    changed: dict[str, Person] = {}
+    for person in batch.people:
+        old = changed.get(person.id) or stored.get(person.id)
+        if old is None:
+            changed[person.id] = person
+            counts.people_created += 1
+            continue
+        new = replace(old, **{name: getattr(person, name) for name in batch.refresh})
+        if new != old:
+            changed[person.id] = new
+            counts.people_updated += 1
+    if batch.requesters:
+        ids = sorted({p.id for p in batch.requesters} - changed.keys())
+        absent = await _people_missing(tx, ids)
+        for person in batch.requesters:
+            if person.id in absent and person.id not in changed:
+                changed[person.id] = person
+                counts.people_created += 1
+    person_rows = sorted((_person_row(_full_patch(p)) for p in changed.values()),
+                         key=lambda row: row["id"])  # fmt: skip
+    for rows in _slices(person_rows):
+        await _single_value(tx, cypher.PEOPLE_IMPORT, {"rows": rows}, "written")
+    if batch.ratings:
+        rating_ids = sorted({d.from_id for d in batch.ratings} | {d.to_id for d in batch.ratings})
+        missing = _first_missing(batch.ratings, await _people_missing(tx, rating_ids))
+        if missing is not None:
+            raise missing
+        created = 0
+        for rows in _slices(_rating_rows(batch.ratings)):
+            params = _at(rows, batch.now)
+            created += int(await _single_value(tx, cypher.RATINGS_IMPORT, params, "created"))
+        counts.ratings_created = created
+        counts.ratings_kept = len({(d.from_id, d.to_id) for d in batch.ratings}) - created
+    if batch.requests:
+        rows = [{"fromId": d.from_id, "toId": d.to_id, "sentAt": d.sent_at} for d in batch.requests]
+        answered = await _single_value(tx, cypher.REQUESTS_ANSWERED, {"rows": rows}, "answered")
+        done = {(f, o, at.to_native()) for f, o, at in answered}
+        fresh = [d for d in batch.requests if (d.from_id, d.to_id, d.sent_at) not in done]
+        filed = await write_requests(tx, fresh)
+        counts.requests_created = sum(1 for _, new in filed if new)
+    return counts
+
+
+# Rows per statement of an import: one statement's parameters and intermediate rows stay small
+# within the one transaction (a 30,000-row statement passed Neo4j's default 256 MiB per
+# transaction on a 1 GiB heap).
+_IMPORT_SLICE = 2_000
+
+
+def _slices(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), _IMPORT_SLICE):
+        yield rows[start : start + _IMPORT_SLICE]
+
+
+def _full_patch(person: Person) -> PersonPatch:
+    return PersonPatch(
+        id=person.id,
+        name=person.name,
+        headline=person.headline,
+        company=person.company,
+        location=person.location,
+        profile_url=person.profile_url,
+    )
+
+
+async def _export(tx: AsyncManagedTransaction, emit: Callable[[Exported], None]) -> None:
+    # Neo4j reads committed data, not a snapshot: a rating whose person was not among the
+    # people read (created meanwhile) is left out, so the export never names a missing person.
+    seen: set[str] = set()
+    after = ""  # sorts before every idSort
+    while True:
+        params = {"after": after, "limit": _EXPORT_PAGE}
+        result = await tx.run(cypher.EXPORT_PEOPLE, params)
+        record = await result.single(strict=True)
+        if record["last"] is None:
+            break
+        for data in record["people"]:
+            person = _person(data)
+            seen.add(person.id)
+            emit(person)
+        after = record["last"]
+    after = ""
+    while True:
+        params = {"after": after, "limit": _EXPORT_PAGE // 5}
+        result = await tx.run(cypher.EXPORT_RATINGS, params)
+        found = await result.single()
+        if found is None:
+            # No rater in this page has ratings: find where the page ended to go on.
+            people = await tx.run(cypher.EXPORT_PEOPLE, params)
+            page = await people.single(strict=True)
+            if page["last"] is None:
+                break
+            after = page["last"]
+            continue
+        for data in found["ratings"]:
+            rating = _rating(data)
+            if rating.from_id in seen and rating.to_id in seen:
+                emit(rating)
+        after = found["last"]
+
+
+_EXPORT_PAGE = 5_000
+
+
+async def _restore_requests(
+    tx: AsyncManagedTransaction, requests: Sequence[ConnectionRequest]
+) -> None:
+    ids = sorted({r.from_id for r in requests} | {r.to_id for r in requests})
+    missing = await _people_missing(tx, ids)
+    for index, request in enumerate(requests):
+        for field, person_id in (("from", request.from_id), ("to", request.to_id)):
+            if person_id in missing:
+                raise NotFound(field, person_id, index=index)
+    rows = [
+        {
+            "fromId": r.from_id,
+            "toId": r.to_id,
+            "props": {
+                "id": r.id,
+                "message": r.message,
+                "sentAt": r.sent_at,
+                "status": r.status.value,
+                "respondedAt": r.responded_at,
+            },
+        }
+        for r in sorted(requests, key=lambda r: (r.from_id, r.id))
+    ]
+    ids = sorted(r.id for r in requests)
+    await _single_value(tx, cypher.REQUESTS_DELETE, {"ids": ids}, "deleted")
+    await _single_value(tx, cypher.REQUESTS_RESTORE, {"rows": rows}, "written")
 
 
 # --- connection requests: units of work, and the write an import can share (issue 9) ------
@@ -833,43 +1063,6 @@ async def _answer_request(
     if rating is not None:
         await _put_ratings(tx, [rating], now)
     return _request(record["request"])
-
-
-async def restore_requests(
-    tx: AsyncManagedTransaction, requests: Sequence[ConnectionRequest]
-) -> None:
-    """Write exported requests as they were (id, status, times) inside the caller's
-    transaction: for `tiegraph import tiegraph`. Both people must exist by then."""
-    rows = [
-        {
-            "id": r.id,
-            "fromId": r.from_id,
-            "toId": r.to_id,
-            "message": r.message,
-            "sentAt": r.sent_at,
-            "status": r.status.value,
-            "respondedAt": r.responded_at,
-        }
-        for r in requests
-    ]
-    if rows and await _single_value(tx, cypher.REQUESTS_RESTORE, {"rows": rows}, "written") != len(
-        rows
-    ):
-        raise RuntimeError("a restored request names a person who is not in the graph")
-
-
-async def restore_policies(
-    tx: AsyncManagedTransaction, policies: Sequence[tuple[str, TriagePolicy]]
-) -> None:
-    """Write exported policies (owner id, policy) inside the caller's transaction."""
-    rows = [
-        {"ownerId": owner, "policy": json.dumps(policy.as_json(), ensure_ascii=False)}
-        for owner, policy in policies
-    ]
-    if rows and await _single_value(tx, cypher.POLICIES_RESTORE, {"rows": rows}, "written") != len(
-        rows
-    ):
-        raise RuntimeError("a restored policy names an owner who is not in the graph")
 
 
 def _with_timeout(work: Callable[..., Awaitable[T]], seconds: float) -> Callable[..., Awaitable[T]]:

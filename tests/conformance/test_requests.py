@@ -8,7 +8,6 @@ import asyncio
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -471,27 +470,8 @@ async def test_exported_requests_and_policies_restore_as_they_were(
         for r in requests
     ]
     copied_policy = [("other", dataclasses.replace(policies[0][1], signature="O."))]
-    if store_kind == "embedded":
-        from service.store.embedded import EmbeddedStore, restore_policies, restore_requests
-
-        assert isinstance(store, EmbeddedStore)
-
-        def work() -> None:
-            with store._transaction() as conn:
-                restore_requests(conn, copies)
-                restore_policies(conn, copied_policy, T0)
-
-        await store._run(work)
-    else:
-        from service.store import neo4j as neo4j_store
-
-        assert isinstance(store, neo4j_store.Neo4jStore)
-
-        async def unit(tx: Any) -> None:
-            await neo4j_store.restore_requests(tx, copies)
-            await neo4j_store.restore_policies(tx, copied_policy)
-
-        await store._write(unit)
+    await store.restore_requests(copies)
+    await store.put_policy(*copied_policy[0])
     for copy in copies:
         assert await store.get_request(copy.id) == copy
     assert (await store.get_policy("other")) == copied_policy[0][1]

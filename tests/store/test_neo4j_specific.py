@@ -8,6 +8,7 @@ Needs a real Neo4j (TIEGRAPH_NEO4J_*); without one these tests fail, never skip.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import time
@@ -28,6 +29,7 @@ from service.domain import (
     PersonPatch,
     Rating,
     RatingDraft,
+    RatingVersion,
     Role,
     Step,
     Viewer,
@@ -251,7 +253,9 @@ async def test_replacing_keeps_created_at_and_round_trips_every_field(
         last_interaction=date(2026, 1, 1),
     )
     (stored,) = await store.put_ratings([full], later)
-    assert stored == full.stamped(T0, later)
+    # A replace keeps the replaced version (issue 8).
+    assert stored.history == (RatingVersion(4, (), Visibility.CONNECTIONS, T0),)
+    assert dataclasses.replace(stored, history=()) == full.stamped(T0, later)
     assert stored.created_at.utcoffset() == timedelta(0)
     assert await store.get_rating("a", "b", ADMIN) == stored
 
