@@ -169,8 +169,9 @@ def test_inbox_shows_each_requests_triage_and_answers_it(dev_page: Page) -> None
     )
     page.assert_clean()
 
-    rating = server.data('{ rating(from: "ana", to: "rita") { strength groups } }')
-    assert rating["rating"] == {"strength": 4, "groups": ["Recruiters"]}
+    rating = server.data('{ rating(from: "ana", to: "rita") { strength groups reviewed } }')
+    # A rating made by accepting is the owner's own: reviewed.
+    assert rating["rating"] == {"strength": 4, "groups": ["Recruiters"], "reviewed": True}
     assert server.data('{ rating(from: "ana", to: "gina") { strength } }')["rating"] is None
     assert [r["from"]["id"] for r in inbox(page, "ACCEPTED")] == ["rita"]
     assert [r["from"]["id"] for r in inbox(page, "DECLINED")] == ["gina"]
