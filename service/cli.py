@@ -304,7 +304,7 @@ async def _report_page(settings: Settings, owner: str) -> str:
     from service.errors import TiegraphError
     from service.store.factory import make_store
 
-    store = make_store(settings)
+    store = make_store(settings, read_only=True)
     try:
         await store.open()
     except TiegraphError as e:
@@ -443,11 +443,11 @@ async def _import_linkedin(
         await opened.close()
 
 
-async def _open_store(settings: Settings) -> Any:
+async def _open_store(settings: Settings, *, read_only: bool = False) -> Any:
     from service.errors import TiegraphError
     from service.store.factory import make_store
 
-    opened = make_store(settings)
+    opened = make_store(settings, read_only=read_only)
     try:
         await opened.open()
     except TiegraphError as e:
@@ -528,7 +528,8 @@ async def _export(settings: Settings, out: Path | None) -> Any:
     from service.errors import TiegraphError
     from service.export import export_store
 
-    opened = await _open_store(settings)
+    # Read-only: an export runs beside a service that holds the embedded directory.
+    opened = await _open_store(settings, read_only=True)
     try:
         with _counter("exporting") as progress:
             if out is None:

@@ -189,3 +189,28 @@ async def test_export_then_import_into_an_empty_embedded_store(
     again = tmp_path / "again.jsonl"
     assert tiegraph("embedded", fresh, "export", "--out", str(again)).returncode == 0
     assert [json.loads(x) for x in again.read_text("utf-8").splitlines()][1:] == lines[1:]
+
+
+@pytest.mark.parametrize("store_kind", ["embedded"])  # a lock of the embedded store only
+async def test_export_runs_beside_a_process_that_holds_the_embedded_directory(
+    store_kind: str, data_dir: Path, tmp_path: Path
+) -> None:
+    """A running service holds the embedded directory's lock: `tiegraph export` still reads it
+    (read-only), while `tiegraph import` is refused with the reason and writes nothing."""
+    holder = make_embedded_store(data_dir)
+    await holder.open()
+    try:
+        out = tmp_path / "while-serving.jsonl"
+        exported = tiegraph("embedded", data_dir, "export", "--out", str(out))
+        assert exported.returncode == 0, exported.stderr
+        assert "exported 1 people" in exported.stdout
+        imported = tiegraph(
+            "embedded", data_dir, "import", "linkedin", str(FIXTURES / "Connections.csv"),
+            "--owner", "me",
+        )  # fmt: skip
+        assert imported.returncode == 1
+        assert "in use by another tiegraph process" in imported.stderr
+        people = [x for x in await snapshot(holder) if type(x).__name__ == "Person"]
+        assert [p.id for p in people] == ["me"]  # type: ignore[attr-defined]
+    finally:
+        await holder.close()

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +28,7 @@ from service import contacts, introductions
 from service.domain import Person, PersonFields, Rating, RatingFields, Role, Viewer, Visibility
 from service.scoring import ScoringTable
 from service.store.base import Store
+from tests.support.serve import free_port, kill_9, service
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = Viewer("admin-1", Role.ADMIN)
@@ -142,13 +141,6 @@ async def test_acknowledged_writes_survive_a_new_store_instance(
 # --- Neo4j: restart the database itself -----------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _neo4j_local(*args: str, timeout: float = 300, check: bool = True) -> str:
     script = ROOT / "scripts" / "neo4j-local"
     assert script.exists(), f"{script} is missing"
@@ -199,7 +191,7 @@ async def test_neo4j_acknowledged_writes_survive_a_database_restart(
     tmp_path: Path, neo4j_factory: Callable[[dict[str, str | None]], Store]
 ) -> None:
     data_dir = tmp_path / "neo4j-restart"
-    port = int(os.environ.get("TIEGRAPH_TEST_RESTART_NEO4J_PORT") or _free_port())
+    port = int(os.environ.get("TIEGRAPH_TEST_RESTART_NEO4J_PORT") or free_port())
     prefix = "restart-"
     with _own_neo4j(data_dir, port) as settings:
         store = neo4j_factory(settings)
@@ -228,44 +220,6 @@ WORKERS = 4
 KILL_AFTER_ACKS = 240
 MAX_WRITES_PER_WORKER = 2000
 STREAM_SECONDS = 30.0
-
-
-@contextmanager
-def _service(data_dir: Path, log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """The real service (`python -m service serve --dev`) on loopback, up and healthy."""
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "service", "serve", "--dev", "--host", "127.0.0.1",
-               "--port", str(port), "--data-dir", str(data_dir), "--store", "embedded"]  # fmt: skip
-    with log.open("ab") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        with httpx.Client(base_url=base, timeout=2) as client:
-            while True:
-                assert proc.poll() is None, f"the service exited: {log.read_text()[-3000:]}"
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, f"no /healthz: {log.read_text()[-3000:]}"
-                time.sleep(0.1)
-        yield proc, base
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-
-
-def _kill_9(proc: subprocess.Popen[bytes]) -> None:
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=15)
 
 
 async def _gql(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> Any:
@@ -310,13 +264,13 @@ async def _writer(client: httpx.AsyncClient, worker: int, acks: Acks, stop: asyn
 
 
 @pytest.mark.slow
-async def test_embedded_service_keeps_every_acknowledged_write_after_kill_9(
+async def test_embedded_service_keeps_every_acknowledged_write_afterkill_9(
     tmp_path: Path,
 ) -> None:
     data_dir = tmp_path / "data"
     log = tmp_path / "service.log"
     acks = Acks()
-    with _service(data_dir, log) as (proc, base):
+    with service(data_dir, log) as (proc, base):
         stop = asyncio.Event()
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             writers = [asyncio.create_task(_writer(client, w, acks, stop)) for w in range(WORKERS)]
@@ -324,12 +278,12 @@ async def test_embedded_service_keeps_every_acknowledged_write_after_kill_9(
             while acks.count < KILL_AFTER_ACKS and time.monotonic() < deadline:
                 assert not all(t.done() for t in writers), "the writers stopped before the kill"
                 await asyncio.sleep(0.005)
-            _kill_9(proc)  # while the writers still have requests in flight
+            kill_9(proc)  # while the writers still have requests in flight
             stop.set()
             await asyncio.wait_for(asyncio.gather(*writers), timeout=30)
     assert acks.count >= 50, f"too few writes were acknowledged before the kill: {acks.count}"
 
-    with _service(data_dir, log) as (_, base):
+    with service(data_dir, log) as (_, base):
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             missing: list[str] = []
             for person_id, name in acks.people.items():

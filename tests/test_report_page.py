@@ -15,20 +15,9 @@ from service.cli import app
 from service.domain import Visibility
 from service.store.base import Store
 from tests.conftest import GraphLoader
+from tests.support.chromium import CHROMIUM, HEADLESS_FLAGS
 
 runner = CliRunner()
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
 EDGES = [
     ("me", "ann", 1, Visibility.PUBLIC, ["Friends", "Former colleagues"]),
     ("ann", "me", 1),
@@ -92,7 +81,9 @@ def _screenshot(page: Path, shot: Path, profile: Path) -> Image.Image:
     subprocess.run(
         [
             CHROMIUM,
-            *CHROMIUM_FLAGS,
+            "--headless",
+            *HEADLESS_FLAGS,
+            "--hide-scrollbars",
             f"--user-data-dir={profile}",
             f"--screenshot={shot}",
             "--window-size=1280,1400",

@@ -370,9 +370,18 @@ class EmbeddedStore:
     """
 
     def __init__(
-        self, data_dir: pathlib.Path, *, busy_timeout: float = 5.0, query_budget: float = 5.0
+        self,
+        data_dir: pathlib.Path,
+        *,
+        busy_timeout: float = 5.0,
+        query_budget: float = 5.0,
+        read_only: bool = False,
     ) -> None:
         self._query_budget = query_budget
+        # Read-only: for `tiegraph export` and `tiegraph report` beside a running service. No
+        # directory lock (the service holds it), no migration, and every write is refused;
+        # SQLite's WAL gives each read transaction a consistent snapshot.
+        self.read_only = read_only
         self.data_dir = pathlib.Path(data_dir)
         self.path = self.data_dir / DB_FILENAME
         self._busy_timeout = busy_timeout
@@ -413,6 +422,8 @@ class EmbeddedStore:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT; any exception rolls back and propagates."""
         conn = self._connection()
+        if self.read_only:
+            raise StoreUnusable(f"{self.data_dir} is open read-only here: nothing can be written")
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -435,7 +446,8 @@ class EmbeddedStore:
             raise StoreUnusable(
                 f"cannot use {self.data_dir} as the data directory: {e.strerror or e}"
             ) from e
-        self._take_directory_lock()
+        if not self.read_only:
+            self._take_directory_lock()
         try:
             self._open_database()
         except BaseException:
@@ -505,6 +517,14 @@ class EmbeddedStore:
             raise
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
+        if self.read_only:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                raise StoreUnusable(
+                    f"{self.path} has schema version {version}, this tiegraph {SCHEMA_VERSION}: "
+                    "open it once with `tiegraph serve` (which migrates it) before reading it"
+                )
+            return
         with self._transaction():
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:

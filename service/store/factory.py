@@ -21,8 +21,10 @@ from service.store.base import Store
 logger = logging.getLogger("tiegraph.store")
 
 
-def make_store(settings: Settings) -> Store:
-    """A new, not yet opened store of the kind `settings.store` names."""
+def make_store(settings: Settings, *, read_only: bool = False) -> Store:
+    """A new, not yet opened store of the kind `settings.store` names. `read_only`: an
+    embedded store that only reads, beside a service that may hold its directory (Neo4j
+    serves any number of clients and ignores it)."""
     if settings.store == "neo4j":
         # Imported here: the embedded default must not need the Neo4j driver loaded.
         from service.store.neo4j import Neo4jStore
@@ -38,7 +40,9 @@ def make_store(settings: Settings) -> Store:
         return neo4j_store
     from service.store.embedded import EmbeddedStore
 
-    embedded_store: Store = EmbeddedStore(settings.data_dir, query_budget=settings.query_budget)
+    embedded_store: Store = EmbeddedStore(
+        settings.data_dir, query_budget=settings.query_budget, read_only=read_only
+    )
     return embedded_store
 
 

@@ -24,7 +24,7 @@ from service.domain import (
     Viewer,
     Visibility,
 )
-from service.errors import NotFound, StoreUnavailable
+from service.errors import NotFound, StoreUnavailable, StoreUnusable
 from service.store.base import PeopleAfter
 from service.store.embedded import DB_FILENAME, SCHEMA_VERSION, EmbeddedStore
 
@@ -210,3 +210,27 @@ async def test_renaming_moves_the_person_in_the_name_order(store: EmbeddedStore)
     assert [p.id for p in everyone] == ["ann", "dan", "bob", "cat"]  # "Zoe" < "bob" < "Ω"
     after_zoe = await store.search_people(None, None, 10, PeopleAfter("Zoe", "dan"))
     assert [p.id for p in after_zoe] == ["bob", "cat"]
+
+
+async def test_a_read_only_store_reads_beside_the_directorys_holder_and_writes_nothing(
+    store: EmbeddedStore, tmp_path: FsPath
+) -> None:
+    """`tiegraph export` and `tiegraph report` run while `tiegraph serve` holds the directory:
+    they open it read-only. A second writer is still refused."""
+    await contacts.upsert_people(store, ADMIN, [PersonFields(id="ana", name="Ana")])
+    with pytest.raises(StoreUnusable, match="in use by another tiegraph process"):
+        await EmbeddedStore(store.data_dir).open()
+    reader = EmbeddedStore(store.data_dir, read_only=True)
+    await reader.open()
+    try:
+        assert [p.id for p in (await reader.get_people(["ana"])).values()] == ["ana"]
+        with pytest.raises(StoreUnusable, match="read-only"):
+            await contacts.upsert_people(reader, ADMIN, [PersonFields(id="ben", name="Ben")])
+    finally:
+        await reader.close()
+    assert await store.get_people(["ben"]) == {}
+
+
+async def test_a_read_only_store_does_not_migrate(tmp_path: FsPath) -> None:
+    with pytest.raises(StoreUnusable, match="tiegraph serve"):
+        await EmbeddedStore(tmp_path / "new", read_only=True).open()
