@@ -600,3 +600,61 @@ UNWIND $rows AS row
 MATCH (f:Person {id: row.fromId})-[r:REQUESTED]->(o:Person {id: row.toId})
 WHERE r.status <> 'PENDING' AND r.sentAt = row.sentAt
 RETURN collect([f.id, o.id, r.sentAt]) AS answered"""
+
+# --- a fast LinkedIn import (issue 8: 30,000 connections in one transaction) ----------------
+#
+# The import reads first what is there, then only creates: no MERGE or EXISTS per row, so no
+# Eager barrier and no per-row check against what the statement itself writes (see
+# `service.store.neo4j._import_network`).
+
+# The raters of an import, locked (writing a property takes the node's write lock: nobody
+# else adds or changes a rating of theirs until this transaction ends) and then their rated
+# people: one expand per rater instead of an EXISTS per row.
+IMPORT_RATED: Final = f"""
+UNWIND $ids AS id
+MATCH (x:Person {{id: id}})
+SET x.importing = true
+REMOVE x.importing
+WITH x
+OPTIONAL MATCH (x)-[:{ANY_RATING}]->(y:Person)
+RETURN x.id AS id, collect(y.id) AS rated"""
+
+# The stored people of an import in one record (the driver's cost is per record).
+IMPORT_PEOPLE_GET: Final = f"""
+UNWIND $ids AS id
+MATCH (p:Person {{id: id}})
+RETURN collect(p {_PERSON}) AS people"""
+
+# People the import found absent. MERGE (not CREATE) so that one created meanwhile by another
+# writer is kept as it is rather than failing the import on the unique id; its properties are
+# set only on creation, one by one (`SET p += map` made the planner add an Eager barrier).
+IMPORT_PEOPLE_CREATE: Final = """
+UNWIND $rows AS row
+MERGE (p:Person {id: row.id})
+ON CREATE SET p.idSort = row.idSort,
+    p.name = row.name,
+    p.nameKey = row.nameKey,
+    p.nameSort = row.nameSort,
+    p.headline = row.headline,
+    p.company = row.company,
+    p.location = row.location,
+    p.profileUrl = row.profileUrl
+RETURN count(p) AS written"""
+
+# Ratings the import found absent (the rater is locked by IMPORT_RATED, so none appeared
+# since). Returns how many were written: fewer means a person was deleted meanwhile.
+IMPORT_RATINGS_CREATE: Final = """
+UNWIND $rows AS row
+MATCH (x:Person {id: row.fromId})
+MATCH (y:Person {id: row.toId})
+CREATE (x)-[r:$(row.type)]->(y)
+SET r.createdAt = $now,
+    r.updatedAt = $now,
+    r.strength = row.strength,
+    r.groups = row.groups,
+    r.context = row.context,
+    r.visibility = row.visibility,
+    r.since = row.since,
+    r.lastInteraction = row.lastInteraction,
+    r.reviewed = row.reviewed
+RETURN count(r) AS created"""

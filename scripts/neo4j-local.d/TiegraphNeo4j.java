@@ -7,7 +7,7 @@
  *
  * Usage (the script passes all of these):
  *   java ... TiegraphNeo4j --home DIR --host HOST --port PORT --password PW \
- *        [--pagecache 256m] [--tx-total 384m] [--tx-max 256m]
+ *        [--pagecache 256m] [--tx-total 640m] [--tx-max 512m]
  *
  * Files it keeps in DIR besides the database itself:
  *   neo4j.pid    its own pid, written first thing (the script stops exactly this process)
@@ -50,8 +50,11 @@ public final class TiegraphNeo4j {
         int port = Integer.parseInt(require(args, "port"));
         String password = require(args, "password");
         long pagecache = parseBytes(args.getOrDefault("pagecache", "256m"));
-        long txTotal = parseBytes(args.getOrDefault("tx-total", "384m"));
-        long txMax = parseBytes(args.getOrDefault("tx-max", "256m"));
+        // One LinkedIn import (issue 8) is one transaction: 30,000 connections need ~330 MiB of
+        // transaction memory at commit (~11 KiB per connection), so one transaction may use
+        // 512 MiB; all together stay under the default 1 GiB heap with room for Neo4j itself.
+        long txTotal = parseBytes(args.getOrDefault("tx-total", "640m"));
+        long txMax = parseBytes(args.getOrDefault("tx-max", "512m"));
 
         Path pidFile = home.resolve("neo4j.pid");
         Path readyFile = home.resolve("neo4j.ready");

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -811,12 +811,17 @@ async def _restore_ratings(tx: AsyncManagedTransaction, batch: LoadBatch) -> Non
 
 
 async def _import_network(tx: AsyncManagedTransaction, batch: ImportBatch) -> ImportCounts:
+    """One import in one transaction: read what is there, then only create what is not.
+
+    The people of the batch are read in one statement; absent ones are created, stored ones
+    whose `refresh` fields differ are updated. The raters are then locked and their rated
+    people read (one expand each), so the ratings written are exactly the absent ones and no
+    other writer adds one meanwhile. Statements carry slices of `_IMPORT_SLICE` rows.
+    """
     counts = ImportCounts()
-    ids = sorted({p.id for p in batch.people})
-    result = await tx.run(cypher.PEOPLE_GET, ids=ids)
-    stored = {
-        person.id: person async for person in (_person(rec["person"]) async for rec in result)
-    }
+    ids = sorted({p.id for p in batch.people} | {p.id for p in batch.requesters})
+    found = await _single_value(tx, cypher.IMPORT_PEOPLE_GET, {"ids": ids}, "people")
+    stored = {person.id: person for person in map(_person, found)}
     changed: dict[str, Person] = {}
     for person in batch.people:
         old = changed.get(person.id) or stored.get(person.id)
@@ -828,28 +833,22 @@ async def _import_network(tx: AsyncManagedTransaction, batch: ImportBatch) -> Im
         if new != old:
             changed[person.id] = new
             counts.people_updated += 1
-    if batch.requesters:
-        ids = sorted({p.id for p in batch.requesters} - changed.keys())
-        absent = await _people_missing(tx, ids)
-        for person in batch.requesters:
-            if person.id in absent and person.id not in changed:
-                changed[person.id] = person
-                counts.people_created += 1
-    person_rows = sorted((_person_row(_full_patch(p)) for p in changed.values()),
-                         key=lambda row: row["id"])  # fmt: skip
-    for rows in _slices(person_rows):
+    for person in batch.requesters:
+        if person.id not in stored and person.id not in changed:
+            changed[person.id] = person
+            counts.people_created += 1
+    fresh_people = sorted(
+        (_new_person_row(p) for p in changed.values() if p.id not in stored),
+        key=lambda row: row["id"],
+    )
+    for rows in _slices(fresh_people):
+        await _single_value(tx, cypher.IMPORT_PEOPLE_CREATE, {"rows": rows}, "written")
+    updated = sorted((_person_row(_full_patch(p)) for p in changed.values() if p.id in stored),
+                     key=lambda row: row["id"])  # fmt: skip
+    for rows in _slices(updated):
         await _single_value(tx, cypher.PEOPLE_IMPORT, {"rows": rows}, "written")
     if batch.ratings:
-        rating_ids = sorted({d.from_id for d in batch.ratings} | {d.to_id for d in batch.ratings})
-        missing = _first_missing(batch.ratings, await _people_missing(tx, rating_ids))
-        if missing is not None:
-            raise missing
-        created = 0
-        for rows in _slices(_rating_rows(batch.ratings)):
-            params = _at(rows, batch.now)
-            created += int(await _single_value(tx, cypher.RATINGS_IMPORT, params, "created"))
-        counts.ratings_created = created
-        counts.ratings_kept = len({(d.from_id, d.to_id) for d in batch.ratings}) - created
+        await _import_ratings(tx, batch, stored.keys() | changed.keys(), counts)
     if batch.requests:
         rows = [{"fromId": d.from_id, "toId": d.to_id, "sentAt": d.sent_at} for d in batch.requests]
         answered = await _single_value(tx, cypher.REQUESTS_ANSWERED, {"rows": rows}, "answered")
@@ -858,6 +857,51 @@ async def _import_network(tx: AsyncManagedTransaction, batch: ImportBatch) -> Im
         filed = await write_requests(tx, fresh)
         counts.requests_created = sum(1 for _, new in filed if new)
     return counts
+
+
+async def _import_ratings(
+    tx: AsyncManagedTransaction, batch: ImportBatch, present: Iterable[str], counts: ImportCounts
+) -> None:
+    """Create the ratings of `batch` whose pair has none yet (`present`: people known to be
+    in the graph within this transaction)."""
+    raters = sorted({d.from_id for d in batch.ratings})
+    result = await tx.run(cypher.IMPORT_RATED, ids=raters)
+    rated = {rec["id"]: set(rec["rated"]) async for rec in result}
+    known = set(present) | rated.keys()
+    unknown = sorted({d.to_id for d in batch.ratings} - known)
+    missing = {r for r in raters if r not in rated}
+    if unknown:
+        missing |= await _people_missing(tx, unknown)
+    error = _first_missing(batch.ratings, missing)
+    if error is not None:
+        raise error
+    rows = _rating_rows(batch.ratings)
+    absent = [row for row in rows if row["toId"] not in rated[row["fromId"]]]
+    created = 0
+    for part in _slices(absent):
+        created += int(
+            await _single_value(tx, cypher.IMPORT_RATINGS_CREATE, _at(part, batch.now), "created")
+        )
+    if created != len(absent):
+        raise await _vanished(tx, batch.ratings)
+    counts.ratings_created = created
+    counts.ratings_kept = len(rows) - created
+
+
+def _new_person_row(person: Person) -> dict[str, Any]:
+    """The `$rows` of `cypher.IMPORT_PEOPLE_CREATE` (sorts by id: people are locked in id
+    order)."""
+    return {
+        "id": person.id,
+        "idSort": sort_key(person.id),
+        "name": person.name,
+        "nameKey": name_key(person.name),
+        "nameSort": sort_key(person.name),
+        "headline": person.headline,
+        "company": person.company,
+        "location": person.location,
+        "profileUrl": person.profile_url,
+    }
 
 
 # Rows per statement of an import: one statement's parameters and intermediate rows stay small
