@@ -1121,9 +1121,10 @@ _RATINGS_OF: Final = """
 
 
 def _request_time(value: datetime) -> str:
-    """UTC with microseconds always written: the text sorts as the times do."""
+    """UTC with microseconds always written: the text sorts as the times do. isoformat, not
+    strftime("%Y"): glibc writes the year 103 as "103", which neither sorts nor reads back."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return aware.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _request(row: sqlite3.Row | tuple[Any, ...]) -> ConnectionRequest:

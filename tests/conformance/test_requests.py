@@ -475,3 +475,18 @@ async def test_exported_requests_and_policies_restore_as_they_were(
     for copy in copies:
         assert await store.get_request(copy.id) == copy
     assert (await store.get_policy("other")) == copied_policy[0][1]
+
+
+async def test_sent_at_of_any_year_round_trips_and_orders(
+    store: Store, admin: Viewer, graph: GraphLoader
+) -> None:
+    """Schemathesis filed a request sent in the year 103: the embedded store wrote it as
+    "103-05-12..." and could not read it back."""
+    await graph(store, [], people=[OWNER])
+    early = datetime(103, 5, 12, 3, 30, 1, 210, tzinfo=UTC)
+    ancient = await file(store, admin, "ann", "hello", early)
+    modern = await file(store, admin, "bob", "hello", datetime(2026, 1, 1, tzinfo=UTC))
+    assert ancient.sent_at == early
+    assert (await store.get_request(ancient.id)) == ancient
+    page = await requesting.requests_page(store, admin, OWNER)
+    assert [r.id for r in page.items] == [modern.id, ancient.id]
