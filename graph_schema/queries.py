@@ -198,7 +198,7 @@ MUTUAL_CONNECTIONS: Final = f"""
 MATCH (a:Person {{id: $a}}), (b:Person {{id: $b}})
 {_ME}
 MATCH (a)-[ra:{ANY_RATING}]-(m:Person)
-WHERE a <> b AND m <> a AND m <> b AND {_visible_between("ra", "a", "m")}
+WHERE m <> a AND m <> b AND {_visible_between("ra", "a", "m")}
 WITH DISTINCT b, me, m
 WHERE EXISTS {{ MATCH (m)-[rb:{ANY_RATING}]-(b) WHERE {_visible_between("rb", "m", "b")} }}
 RETURN m {_PERSON} AS person"""

@@ -370,6 +370,16 @@ async def test_mutual_connections_of_unknown_or_unconnected_people(
     assert err.value.field == "b"
 
 
+async def test_mutual_connections_of_a_person_and_itself_are_its_contacts(
+    store: Store, admin: Viewer, graph: GraphLoader
+) -> None:
+    """a = b: everyone with a visible step to a (docs/decisions.md); the stores agreed on
+    everything else but this, which Neo4j answered with [] until it was tested."""
+    await graph(store, [("a", "m", 1), ("n", "a", 5), ("m", "n", 2), ("x", "y", 1)])
+    assert await _mutuals(store, admin, "a", "a") == ["m", "n"]
+    assert await _mutuals(store, admin, "x", "x") == ["y"]
+
+
 async def test_mutual_connections_follow_deletes(
     store: Store, admin: Viewer, graph: GraphLoader
 ) -> None:
