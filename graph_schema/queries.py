@@ -363,27 +363,6 @@ AWAIT_INDEXES: Final = "CALL db.awaitIndexes($timeout)"
 
 # --- LinkedIn import, review, export (issue 8) ---------------------------------------------
 
-# An import creates a rating only where the pair has none (of any strength): the owner's own
-# rating is kept. No history property: it reads as [] (and every property of 30,000 new
-# relationships counts against the transaction's memory). Rows are unique by (fromId, toId)
-# and sorted (lock order).
-RATINGS_IMPORT: Final = f"""
-UNWIND $rows AS row
-MATCH (x:Person {{id: row.fromId}})
-MATCH (y:Person {{id: row.toId}})
-WITH x, y, row WHERE NOT EXISTS {{ (x)-[:{ANY_RATING}]->(y) }}
-CREATE (x)-[r:$(row.type)]->(y)
-SET r.createdAt = $now,
-    r.updatedAt = $now,
-    r.strength = row.strength,
-    r.groups = row.groups,
-    r.context = row.context,
-    r.visibility = row.visibility,
-    r.since = row.since,
-    r.lastInteraction = row.lastInteraction,
-    r.reviewed = row.reviewed
-RETURN count(r) AS created"""
-
 # An import's people: PEOPLE_UPSERT without the people back (30,000 of them would be held in
 # the transaction's memory), run on slices of the rows.
 PEOPLE_IMPORT: Final = """

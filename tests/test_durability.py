@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,7 +26,7 @@ from service import contacts, introductions
 from service.domain import Person, PersonFields, Rating, RatingFields, Role, Viewer, Visibility
 from service.scoring import ScoringTable
 from service.store.base import Store
-from tests.support.serve import free_port, kill_9, service
+from tests.support.serve import free_port, kill_9, own_neo4j, service
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = Viewer("admin-1", Role.ADMIN)
@@ -141,39 +139,10 @@ async def test_acknowledged_writes_survive_a_new_store_instance(
 # --- Neo4j: restart the database itself -----------------------------------------------------
 
 
-def _neo4j_local(*args: str, timeout: float = 300, check: bool = True) -> str:
-    script = ROOT / "scripts" / "neo4j-local"
-    assert script.exists(), f"{script} is missing"
-    env = {**os.environ, "TIEGRAPH_PYTHON": sys.executable}
-    done = subprocess.run(
-        [str(script), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
-    assert done.returncode == 0 or not check, (
-        f"neo4j-local {args} failed:\n{done.stdout}\n{done.stderr}"
-    )
-    return done.stdout
-
-
-def _parse_env(lines: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for line in lines.splitlines():
-        line = line.strip().removeprefix("export ")
-        key, sep, value = line.partition("=")
-        if sep and key.startswith("TIEGRAPH_NEO4J_"):
-            found[key] = value.strip().strip("'\"")
-    return found
-
-
 @contextmanager
 def _own_neo4j(data_dir: Path, port: int) -> Iterator[dict[str, str | None]]:
-    """Start a dedicated Neo4j; stop it on the way out whatever happened."""
-    try:
-        env = _parse_env(_neo4j_local("start", "--data-dir", str(data_dir), "--port", str(port)))
+    """A dedicated Neo4j (tests.support.serve.own_neo4j) as the store factory's settings."""
+    with own_neo4j(data_dir, port) as env:
         assert "TIEGRAPH_NEO4J_URI" in env, f"no TIEGRAPH_NEO4J_URI in the output: {env}"
         yield {
             "uri": env["TIEGRAPH_NEO4J_URI"],
@@ -181,8 +150,6 @@ def _own_neo4j(data_dir: Path, port: int) -> Iterator[dict[str, str | None]]:
             "password": env.get("TIEGRAPH_NEO4J_PASSWORD") or None,
             "database": env.get("TIEGRAPH_NEO4J_DATABASE") or "neo4j",
         }
-    finally:
-        _neo4j_local("stop", "--data-dir", str(data_dir), check=False)
 
 
 @pytest.mark.neo4j

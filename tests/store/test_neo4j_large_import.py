@@ -18,8 +18,8 @@ from neo4j import AsyncGraphDatabase
 from service import contacts, imports
 from service.domain import PersonFields, RatingFields, Role, Viewer
 from service.imports import CsvText, ImportOptions
-from service.store.neo4j import Neo4jStore
-from tests.conftest import TEST_QUERY_BUDGET, neo4j_settings, wipe_neo4j
+from service.store.base import Store
+from tests.conftest import neo4j_settings, wipe_neo4j
 
 pytestmark = pytest.mark.neo4j
 
@@ -63,17 +63,10 @@ def invitations_csv() -> str:
 
 
 @pytest_asyncio.fixture
-async def store() -> AsyncIterator[Neo4jStore]:
-    settings = neo4j_settings()
-    opened = Neo4jStore(
-        settings["uri"], settings["user"], settings["password"], settings["database"],
-        query_budget=TEST_QUERY_BUDGET,
-    )  # fmt: skip
-    await opened.open()
-    await wipe_neo4j(settings)
-    yield opened
-    await wipe_neo4j(settings)  # leave no 30,000 people to the next test
-    await opened.close()
+async def store(neo4j_store: Store) -> AsyncIterator[Store]:
+    """The session's Neo4j store, wiped before (by `neo4j_store`) and after the test."""
+    yield neo4j_store
+    await wipe_neo4j(neo4j_settings())  # leave no 30,000 people to the next test
 
 
 async def graph_counts() -> dict[str, int]:
@@ -98,7 +91,7 @@ async def graph_counts() -> dict[str, int]:
 
 
 async def test_a_30000_connection_export_imports_in_one_go_and_again_changes_nothing(
-    store: Neo4jStore,
+    store: Store,
 ) -> None:
     linkedin_id = f"linkedin:person-{RATED_BEFORE}-{RATED_BEFORE:x}"
     await contacts.upsert_people(
