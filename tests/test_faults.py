@@ -184,11 +184,17 @@ async def test_neo4j_killed_and_restarted_under_four_write_streams(tmp_path: Pat
 
                 await _until("/readyz 503 while Neo4j is down", not_ready, 30)
                 refused_before = len(out.refused)
-                await _until(
-                    "a write refused while Neo4j is down",
-                    lambda: asyncio.sleep(0, len(out.refused) > refused_before),
-                    60,
-                )
+                probes = iter(range(10**6))
+
+                async def a_probe_refused() -> bool:
+                    # A fresh write of the test's own: the streams may all be re-running
+                    # commits whose answer was lost (for up to OUTCOME_RETRY_SECONDS).
+                    probe = f"probe-{next(probes)}"
+                    key = ("person", probe, "Probe")
+                    await _write(client, out, key, PERSON, {"id": probe, "name": "Probe"})
+                    return len(out.refused) > refused_before
+
+                await _until("a write refused while Neo4j is down", a_probe_refused, 60)
                 await asyncio.to_thread(
                     neo4j_local, "start", "--data-dir", str(neo4j_dir), "--port", str(port)
                 )
