@@ -13,8 +13,10 @@ The database answers one question, "every step of strength up to c from these pe
   for the other side to reach). When the two sides together are one step short of `max_hops`,
   a last layer asks only for the steps that join a prefix to a suffix (``$only``), so a hub
   at either end costs a read inside Neo4j, not thousands of rows sent back.
-- **Bounds.** A prefix or suffix is kept only while its score can still reach `tau`, and each
-  person is asked only for the strengths that can: the cap grows as `tau` falls.
+- **Bounds.** A prefix or suffix is kept only while its score can still reach `tau`, and a
+  hub is asked only for the strengths that can: the cap grows as `tau` falls. Everyone else
+  (at most `WHOLE_READ_DEGREE` relationships) is read whole the first time the search reaches
+  them, so later thresholds find them read and cost no round trip.
 
 Every step follows the traversal rule inside Cypher (visibility included); this module only
 combines steps, so an invisible rating never reaches it.
@@ -61,7 +63,7 @@ class Neighbourhoods(Protocol):
         arrive at it (inward), with the far end among `only` when it is given."""
 
     async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
-        """How many ratings touch each person, by key."""
+        """How many relationships touch each person, by key (a cost, not a count of ties)."""
 
 
 # Thresholds tried in turn, each about 2/3 of the one before; the last one, 0, admits every
@@ -76,6 +78,15 @@ THRESHOLDS: tuple[float, ...] = (
 )
 # Products computed in another order can differ in the last bits from `ScoringTable.score`.
 _SLACK = 1.0 - 1e-12
+
+# People with at most this many ratings are read whole (every strength up to `maxStrength`)
+# the first time the search reaches them, and every later threshold finds them read: at this
+# size a read costs its round trip (1-3 ms), not its rows (about 10 µs each). Only people
+# above it, the hubs, are read a few strengths at a time as the threshold falls.
+WHOLE_READ_DEGREE = 200
+# The last layer reads its near people whole too while they hold at most this many ratings
+# together; above it, it asks Neo4j for just the steps that join the two halves.
+WHOLE_JOIN_RATINGS = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,18 +242,27 @@ class MeetInTheMiddle:
             steps[near_id].append(self._step(row, near_id, inward))
         return steps
 
+    def _small(self, person: str) -> bool:
+        return self._degree.get(person, WHOLE_READ_DEGREE + 1) <= WHOLE_READ_DEGREE
+
+    def _weakest_read(self, side: _Side, person: str) -> int:
+        return self._read.get((side.inward, person), (0, []))[0]
+
     async def _steps(self, side: _Side, caps: dict[str, int]) -> dict[str, list[Step]]:
-        """The steps at each frontier person up to its cap; each strength is read once."""
-        missing = {
-            person: cap
+        """The steps at each frontier person, at least up to its cap (a small person's: all
+        of them). Each strength is read once; the callers drop steps too weak for `tau`."""
+        wanted = {
+            person: self.query.max_strength if self._small(person) else cap
             for person, cap in caps.items()
-            if self._read.get((side.inward, person), (0, []))[0] < cap
         }
-        if missing:
-            strongest = 1 + min(self._read.get((side.inward, p), (0, []))[0] for p in missing)
-            weakest = max(missing.values())
-            fetched = await self._layer(list(missing), strongest, weakest, side.inward, [])
-            for person in missing:
+        missing: dict[int, list[str]] = defaultdict(list)
+        for person, weakest in wanted.items():
+            if self._weakest_read(side, person) < weakest:
+                missing[weakest].append(person)
+        for weakest, people in missing.items():
+            strongest = 1 + min(self._weakest_read(side, person) for person in people)
+            fetched = await self._layer(people, strongest, weakest, side.inward, [])
+            for person in people:
                 done, known = self._read.get((side.inward, person), (0, []))
                 seen = {(step.from_id, step.to_id) for step in known}
                 fresh = [s for s in fetched.get(person, ()) if (s.from_id, s.to_id) not in seen]
@@ -297,13 +317,7 @@ class MeetInTheMiddle:
         caps = self._frontier_caps(near, tau, best_far)
         if not caps:
             return
-        only = [self._key[person] for person in targets]
-        asked = (near.inward, frozenset(caps.items()), frozenset(only))
-        if asked not in self._joined:
-            self._joined[asked] = await self._layer(
-                list(caps), 1, max(caps.values()), near.inward, only
-            )
-        steps: dict[str, list[Step]] = self._joined[asked]
+        steps = await self._joining_steps(near, caps, targets)
         for part in near.frontier():
             for step in steps.get(near.end(part), ()):
                 other = step.from_id if near.inward else step.to_id
@@ -320,6 +334,28 @@ class MeetInTheMiddle:
                     self._record(
                         prefix.people + suffix.people, prefix.steps + (step,) + suffix.steps, found
                     )
+
+    async def _joining_steps(
+        self, near: _Side, caps: dict[str, int], targets: dict[str, list[_Part]]
+    ) -> dict[str, list[Step]]:
+        """The steps from `near`'s frontier people (up to their caps) that may reach
+        `targets`: small people read whole while that is cheap, the others through a join
+        layer that returns only the steps ending at a target."""
+        whole = {person: cap for person, cap in caps.items() if self._small(person)}
+        unread = [p for p in whole if self._weakest_read(near, p) < self.query.max_strength]
+        if sum(self._degree[person] for person in unread) > WHOLE_JOIN_RATINGS:
+            whole = {}
+        steps = await self._steps(near, whole) if whole else {}
+        rest = {person: cap for person, cap in caps.items() if person not in whole}
+        if rest:
+            only = [self._key[person] for person in targets]
+            asked = (near.inward, frozenset(rest.items()), frozenset(only))
+            if asked not in self._joined:
+                self._joined[asked] = await self._layer(
+                    list(rest), 1, max(rest.values()), near.inward, only
+                )
+            steps = {**steps, **self._joined[asked]}
+        return steps
 
     def _record(
         self,
