@@ -233,7 +233,9 @@ async def drive(base: str, clients: int, seconds: float, people: int, seed_value
             rng = random.Random(seed_value * 1000 + w)
             n = 0
             while time.monotonic() < deadline:
-                op = rng.choices(ops, weights)[0]
+                # Each worker's first requests go once through every operation, so that even
+                # a short run on a slow machine measures them all; then the weighted mix.
+                op = ops[(w + n) % len(ops)] if n < len(ops) else rng.choices(ops, weights)[0]
                 started = time.perf_counter()
                 try:
                     error = await one(client, op, ids, rng, n)
