@@ -86,7 +86,7 @@ from service.store.base import (
     RatingsAfter,
     ReviewAfter,
 )
-from service.store.neo4j_paths import LayerStep, MeetInTheMiddle
+from service.store.neo4j_paths import DegreeCache, LayerStep, MeetInTheMiddle
 
 T = TypeVar("T")
 logger = logging.getLogger("tiegraph.store")
@@ -373,6 +373,7 @@ async def _find_paths(
     query: PathQuery,
     viewer: Viewer,
     table: ScoringTable,
+    degrees: DegreeCache,
 ) -> list[Path]:
     """The meet-in-the-middle search (`neo4j_paths`), every layer in this one transaction."""
     ends = await tx.run(cypher.PATH_ENDS, source=query.source, target=query.target)
@@ -382,7 +383,7 @@ async def _find_paths(
     search = MeetInTheMiddle(
         query,
         table,
-        _Neighbourhoods(tx, viewer),
+        _Neighbourhoods(tx, viewer, degrees),
         (record["sourceKey"], record["targetKey"]),
         (record["sourceDegree"], record["targetDegree"]),
     )
@@ -392,9 +393,10 @@ async def _find_paths(
 class _Neighbourhoods:
     """The search's questions (`neo4j_paths.Neighbourhoods`), in one read transaction."""
 
-    def __init__(self, tx: AsyncManagedTransaction, viewer: Viewer) -> None:
+    def __init__(self, tx: AsyncManagedTransaction, viewer: Viewer, degrees: DegreeCache) -> None:
         self._tx = tx
         self._viewer = _viewer_params(viewer)
+        self._degrees = degrees
 
     async def layer(
         self,
@@ -411,8 +413,13 @@ class _Neighbourhoods:
         ]
 
     async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
-        rows = await _single_value(self._tx, cypher.DEGREES, {"keys": list(keys)}, "degrees")
-        return {key: int(degree) for key, degree in rows}
+        known, missing = self._degrees.known(keys)
+        if missing:
+            rows = await _single_value(self._tx, cypher.DEGREES, {"keys": missing}, "degrees")
+            fetched = {key: int(degree) for key, degree in rows}
+            self._degrees.remember(fetched)
+            known.update(fetched)
+        return known
 
 
 async def _with_groups(tx: AsyncManagedTransaction, paths: list[Path]) -> list[Path]:
@@ -478,6 +485,8 @@ class Neo4jStore:
         # transaction any of them committed, so a read routed to another cluster member
         # (neo4j://) waits until that member has the write; on one server, a no-op.
         self._bookmarks: AsyncBookmarkManager = AsyncGraphDatabase.bookmark_manager()
+        # Shared by every path search of this store: degrees steer the search only.
+        self._degrees = DegreeCache()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -683,7 +692,7 @@ class Neo4jStore:
     # --- traversal ------------------------------------------------------------------------
 
     async def find_paths(self, query: PathQuery, viewer: Viewer, table: ScoringTable) -> list[Path]:
-        return await self._read(_find_paths, query, viewer, table)
+        return await self._read(_find_paths, query, viewer, table, self._degrees)
 
     async def mutual_connections(self, a: str, b: str, viewer: Viewer) -> list[Person]:
         params = {"a": a, "b": b, **_viewer_params(viewer)}

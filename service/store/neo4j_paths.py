@@ -24,8 +24,9 @@ combines steps, so an invisible rating never reaches it.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -64,6 +65,52 @@ class Neighbourhoods(Protocol):
 
     async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
         """How many relationships touch each person, by key (a cost, not a count of ties)."""
+
+
+class DegreeCache:
+    """How many relationships people had when last asked, by key, kept for `max_age` seconds.
+
+    Degrees only steer the search (which side grows, who is read whole), so a stale one costs
+    time, never a wrong answer. Kept across questions, they spare a busy service most of the
+    round trips that ask for them.
+
+    >>> cache = DegreeCache(max_size=2)
+    >>> cache.remember({"a": 3, "b": 40, "c": 7})
+    >>> cache.known(["a", "b", "c"])
+    ({'b': 40, 'c': 7}, ['a'])
+    """
+
+    def __init__(
+        self,
+        max_size: int = 500_000,
+        max_age: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._max_size = max_size
+        self._max_age = max_age
+        self._clock = clock
+        self._seen: OrderedDict[str, tuple[int, float]] = OrderedDict()
+
+    def known(self, keys: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+        """The degrees still fresh, and the keys to ask for."""
+        oldest = self._clock() - self._max_age
+        fresh: dict[str, int] = {}
+        missing: list[str] = []
+        for key in keys:
+            entry = self._seen.get(key)
+            if entry is not None and entry[1] >= oldest:
+                fresh[key] = entry[0]
+            else:
+                missing.append(key)
+        return fresh, missing
+
+    def remember(self, degrees: Mapping[str, int]) -> None:
+        now = self._clock()
+        for key, degree in degrees.items():
+            self._seen.pop(key, None)
+            self._seen[key] = (degree, now)
+        while len(self._seen) > self._max_size:
+            self._seen.popitem(last=False)
 
 
 # Thresholds tried in turn, each about 2/3 of the one before; the last one, 0, admits every
@@ -242,6 +289,11 @@ class MeetInTheMiddle:
             steps[near_id].append(self._step(row, near_id, inward))
         return steps
 
+    def _strongest_first(self, steps: list[Step]) -> list[Step]:
+        """Steps in the order the search wants them: the best score first, so that it stops
+        at the first one too weak for the threshold."""
+        return sorted(steps, key=lambda step: -self.table.p(step.strength))
+
     def _small(self, person: str) -> bool:
         return self._degree.get(person, WHOLE_READ_DEGREE + 1) <= WHOLE_READ_DEGREE
 
@@ -266,7 +318,7 @@ class MeetInTheMiddle:
                 done, known = self._read.get((side.inward, person), (0, []))
                 seen = {(step.from_id, step.to_id) for step in known}
                 fresh = [s for s in fetched.get(person, ()) if (s.from_id, s.to_id) not in seen]
-                self._read[(side.inward, person)] = (weakest, known + fresh)
+                self._read[(side.inward, person)] = (weakest, self._strongest_first(known + fresh))
         return {person: self._read[(side.inward, person)][1] for person in caps}
 
     def _frontier_caps(self, side: _Side, tau: float, best_other: float) -> dict[str, int]:
@@ -286,13 +338,13 @@ class MeetInTheMiddle:
         steps = await self._steps(side, self._frontier_caps(side, tau, 1.0))
         grown: list[_Part] = []
         for part in side.frontier():
-            for step in steps.get(side.end(part), ()):
-                other = step.from_id if side.inward else step.to_id
-                if other in part.people or step.strength > q.max_strength:
-                    continue
+            for step in steps.get(side.end(part), ()):  # the best first
                 score = part.score * table.p(step.strength)
                 if score < tau * _SLACK:
                     self._pruned = True
+                    break  # and every step after it
+                other = step.from_id if side.inward else step.to_id
+                if other in part.people or step.strength > q.max_strength:
                     continue
                 longer = _extend(part, step, side.inward, score)
                 if other == goal:
@@ -318,16 +370,21 @@ class MeetInTheMiddle:
         if not caps:
             return
         steps = await self._joining_steps(near, caps, targets)
+        for parts in targets.values():
+            parts.sort(key=lambda part: -part.score)
         for part in near.frontier():
-            for step in steps.get(near.end(part), ()):
+            for step in steps.get(near.end(part), ()):  # the best first
+                score = part.score * table.p(step.strength)
+                if score * best_far < tau * _SLACK:
+                    self._pruned = True
+                    break  # and every step after it
                 other = step.from_id if near.inward else step.to_id
                 if step.strength > self.query.max_strength:
                     continue
-                score = part.score * table.p(step.strength)
-                for rest in targets.get(other, ()):
+                for rest in targets.get(other, ()):  # the best first
                     if score * rest.score < tau * _SLACK:
                         self._pruned = True
-                        continue
+                        break
                     if not set(part.people).isdisjoint(rest.people):
                         continue
                     prefix, suffix = (rest, part) if near.inward else (part, rest)
@@ -351,9 +408,10 @@ class MeetInTheMiddle:
             only = [self._key[person] for person in targets]
             asked = (near.inward, frozenset(rest.items()), frozenset(only))
             if asked not in self._joined:
-                self._joined[asked] = await self._layer(
-                    list(rest), 1, max(rest.values()), near.inward, only
-                )
+                joined = await self._layer(list(rest), 1, max(rest.values()), near.inward, only)
+                self._joined[asked] = {
+                    person: self._strongest_first(found) for person, found in joined.items()
+                }
             steps = {**steps, **self._joined[asked]}
         return steps
 
