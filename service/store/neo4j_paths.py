@@ -219,20 +219,26 @@ class MeetInTheMiddle:
         # Full layers already read, per (inward, person id): the weakest strength read so far
         # and the steps. A lower threshold reads only the strengths not read yet.
         self._read: dict[tuple[bool, str], tuple[int, list[Step]]] = {}
-        # Whether the current threshold left out a step or a part (else nothing is missing).
+        # Whether the current threshold left out a step or a part (else nothing is missing),
+        # and the best score a path through anything it left out could have.
         self._pruned = False
+        self._left_out = 0.0
 
     async def run(self) -> list[Path]:
         first = self.query.first
         found: dict[tuple[str, ...], Path] = {}
-        for tau in THRESHOLDS:
-            self._pruned = False
+        tau = THRESHOLDS[0]
+        while True:
+            self._pruned, self._left_out = False, 0.0
             found = await self._paths_at_least(tau)
             if not self._pruned:
                 break  # the threshold left nothing out: these are all the paths there are
+            bound = self._left_out / _SLACK  # no path left out scores more
             kth = _kth_best(found.values(), first)
-            if kth is not None and kth * (1.0 - 2 * TIE_TOLERANCE) >= tau:
-                break  # every path that could rank scores at least tau, and all those are here
+            if kth is not None and kth * (1.0 - 2 * TIE_TOLERANCE) > bound:
+                break  # every path that could rank or tie is here
+            # Any threshold above `bound` leaves out exactly what this one did: skip those.
+            tau = next(t for t in THRESHOLDS if t < tau and t <= bound)
         kth = _kth_best(found.values(), first)
         if kth is None:
             return list(found.values())
@@ -289,6 +295,11 @@ class MeetInTheMiddle:
             steps[near_id].append(self._step(row, near_id, inward))
         return steps
 
+    def _leave_out(self, bound: float) -> None:
+        """Something the threshold leaves out: no path through it scores above `bound`."""
+        self._pruned = True
+        self._left_out = max(self._left_out, bound)
+
     def _strongest_first(self, steps: list[Step]) -> list[Step]:
         """Steps in the order the search wants them: the best score first, so that it stops
         at the first one too weak for the threshold."""
@@ -327,8 +338,10 @@ class MeetInTheMiddle:
             end = side.end(part)
             best[end] = max(best.get(end, 0.0), part.score)
         caps = {end: self._cap(score * best_other, tau) for end, score in best.items()}
-        if any(cap < self.query.max_strength for cap in caps.values()):
-            self._pruned = True
+        for end, cap in caps.items():
+            if cap < self.query.max_strength:
+                weaker = range(cap + 1, self.query.max_strength + 1)
+                self._leave_out(best[end] * best_other * max(self.table.p(s) for s in weaker))
         return {end: cap for end, cap in caps.items() if cap > 0}
 
     async def _grow(self, side: _Side, tau: float, found: dict[tuple[str, ...], Path]) -> None:
@@ -341,7 +354,7 @@ class MeetInTheMiddle:
             for step in steps.get(side.end(part), ()):  # the best first
                 score = part.score * table.p(step.strength)
                 if score < tau * _SLACK:
-                    self._pruned = True
+                    self._leave_out(score)
                     break  # and every step after it
                 other = step.from_id if side.inward else step.to_id
                 if other in part.people or step.strength > q.max_strength:
@@ -354,7 +367,7 @@ class MeetInTheMiddle:
                 elif score * table.best_p >= tau * _SLACK:
                     grown.append(longer)
                 else:
-                    self._pruned = True
+                    self._leave_out(score * table.best_p)
         side.layers.append(grown)
 
     async def _join(
@@ -376,14 +389,14 @@ class MeetInTheMiddle:
             for step in steps.get(near.end(part), ()):  # the best first
                 score = part.score * table.p(step.strength)
                 if score * best_far < tau * _SLACK:
-                    self._pruned = True
+                    self._leave_out(score * best_far)
                     break  # and every step after it
                 other = step.from_id if near.inward else step.to_id
                 if step.strength > self.query.max_strength:
                     continue
                 for rest in targets.get(other, ()):  # the best first
                     if score * rest.score < tau * _SLACK:
-                        self._pruned = True
+                        self._leave_out(score * rest.score)
                         break
                     if not set(part.people).isdisjoint(rest.people):
                         continue
