@@ -19,7 +19,8 @@ Steps (every one timed or checked in the same run):
 4. on Neo4j, the variable-length Cypher a Neo4j user writes first, run with the driver and a
    per-query timeout (a timed-out query counts at the cap).
 
-Neo4j: TIEGRAPH_NEO4J_URI when set (the database is wiped first), else its own server via
+Neo4j: TIEGRAPH_NEO4J_URI when set (the database is wiped first, unless --neo4j-loaded says it
+already holds the network: then it is neither wiped nor loaded), else its own server via
 scripts/neo4j-local in the work dir, with heap and page cache sized for the tier.
 """
 
@@ -594,7 +595,8 @@ class Neo4jServer:
         if os.environ.get("TIEGRAPH_NEO4J_URI"):
             self.env = {k: v for k, v in os.environ.items() if k.startswith("TIEGRAPH_NEO4J_")}
             self.memory = "the caller's server (TIEGRAPH_NEO4J_URI)"
-            self.wipe()
+            if not getattr(args, "neo4j_loaded", False):
+                self.wipe()
             return
         defaults = TIER_DEFAULTS.get(tier, TIER_DEFAULTS["L"])
         heap = os.environ.get("TIEGRAPH_NEO4J_HEAP", defaults["heap"])
@@ -940,9 +942,12 @@ def run(args: argparse.Namespace) -> Report:
             report.neo4j = neo4j.describe()
             run_neo = StoreRun("neo4j")
             env = neo4j.env
-            seconds, how = load(path, "neo4j", clean_env(env), None, args)
-            run_neo.load_seconds, run_neo.load_how = seconds, how
-            log(f"neo4j: loaded in {seconds:.1f}s ({args.ratings / seconds:,.0f} ratings/s)")
+            if args.neo4j_loaded:
+                log("neo4j: already holds the network (--neo4j-loaded), not loaded again")
+            else:
+                seconds, how = load(path, "neo4j", clean_env(env), None, args)
+                run_neo.load_seconds, run_neo.load_how = seconds, how
+                log(f"neo4j: loaded in {seconds:.1f}s ({args.ratings / seconds:,.0f} ratings/s)")
             report.runs.append(run_neo)
             if args.baseline_queries > 0:
                 report.baseline, report.baseline_note = naive_baseline(
@@ -979,6 +984,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--brute-force", choices=["auto", "on", "off"], default="auto")
     parser.add_argument("--brute-force-cap", type=int, default=300_000)
     parser.add_argument("--ready-timeout", type=float, default=1800.0)
+    parser.add_argument(
+        "--neo4j-loaded",
+        action="store_true",
+        help="the Neo4j at TIEGRAPH_NEO4J_URI already holds this network: no wipe, no load",
+    )
     parser.add_argument("--neo4j-port", type=int, default=7720)
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/tiegraph-scale"))
     parser.add_argument("--results-md", type=Path, help="also write the table here")
@@ -997,6 +1007,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     if not set(args.stores) <= {"embedded", "neo4j"}:
         parser.error("--stores takes embedded and/or neo4j")
+    if args.neo4j_loaded and not os.environ.get("TIEGRAPH_NEO4J_URI"):
+        parser.error("--neo4j-loaded needs TIEGRAPH_NEO4J_URI: the server that holds the network")
     return args
 
 
