@@ -126,13 +126,13 @@ THRESHOLDS: tuple[float, ...] = (
 # Products computed in another order can differ in the last bits from `ScoringTable.score`.
 _SLACK = 1.0 - 1e-12
 
-# People with at most this many ratings are read whole (every strength up to `maxStrength`)
-# the first time the search reaches them, and every later threshold finds them read: at this
-# size a read costs its round trip (1-3 ms), not its rows (about 10 µs each). Only people
-# above it, the hubs, are read a few strengths at a time as the threshold falls.
+# People with at most this many relationships are read whole (every strength up to
+# `maxStrength`) the first time the search reaches them, and every later threshold finds them
+# read: at this size a read costs its round trip (1-3 ms), not its rows (about 10 µs each).
+# Only people above it, the hubs, are read a few strengths at a time as the threshold falls.
 WHOLE_READ_DEGREE = 200
-# The last layer reads its near people whole too while they hold at most this many ratings
-# together; above it, it asks Neo4j for just the steps that join the two halves.
+# The last layer reads its near people whole too while they hold at most this many
+# relationships together; above it, it asks Neo4j for just the steps that join the two halves.
 WHOLE_JOIN_RATINGS = 2_000
 
 

@@ -187,3 +187,23 @@ async def test_answers_equal_the_brute_force(
                     wrong.append(f"{kind} {pair}: {got} != {expected}")
     assert not wrong, "\n".join(wrong[:5])
     assert all(checked.values()), checked
+
+
+@pytest.mark.neo4j
+async def test_profile_names_and_measures_every_statement_of_a_search(
+    neo4j_store: Store, network: tuple[Path, dict[str, Any]], pairs: dict[str, list[Pair]]
+) -> None:
+    from bench.profile_queries import profile, record_statements, render
+    from service.store.neo4j import Neo4jStore
+
+    assert isinstance(neo4j_store, Neo4jStore)
+    await load(neo4j_store, network[0])
+    chosen = [(s, p.source, p.target) for s in ("distance 3", "from hub") for p in pairs[s]]
+    recorded = await record_statements(neo4j_store, chosen)
+    totals = await profile(neo4j_store, recorded)
+    assert sum(t.runs for t in totals.values()) == len(recorded)
+    names = {name for _, name in totals}
+    assert "(other)" not in names, names
+    assert any(name.startswith("LAYERS[") for name in names), names
+    assert all(t.db_hits > 0 for t in totals.values())
+    assert "| from hub | LAYERS[" in render(totals, len(pairs["from hub"]))
