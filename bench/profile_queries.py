@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neo4j import AsyncManagedTransaction
+
 from bench.network import STRATA, pick_pairs, read_meta, read_network
 from graph_schema import queries as cypher
 from service import introductions
 from service.domain import Role, Viewer
 from service.scoring import ScoringTable
-from service.store import neo4j as neo4j_store
 from service.store.neo4j import Neo4jStore
 
 ADMIN = Viewer("admin", Role.ADMIN)
@@ -64,13 +65,13 @@ async def record_statements(
     """(stratum, statement, parameters) of every statement the searches ran."""
     seen: list[tuple[str, str, dict[str, Any]]] = []
     stratum = [""]
-    original = neo4j_store._single_value
+    original = AsyncManagedTransaction.run
 
-    async def spy(tx: Any, query: str, params: dict[str, Any], key: str) -> Any:
-        seen.append((stratum[0], query, dict(params)))
-        return await original(tx, query, params, key)
+    def spy(tx: Any, query: Any, parameters: Any = None, **kwargs: Any) -> Any:
+        seen.append((stratum[0], str(query), {**(parameters or {}), **kwargs}))
+        return original(tx, query, parameters, **kwargs)
 
-    neo4j_store._single_value = spy  # type: ignore[assignment]
+    AsyncManagedTransaction.run = spy  # type: ignore[method-assign]
     try:
         table = ScoringTable.default()
         for name, source, target in pairs:
@@ -80,7 +81,7 @@ async def record_statements(
             )
             await introductions.introducers(store, ADMIN, table, from_id=source, target=target)
     finally:
-        neo4j_store._single_value = original  # type: ignore[assignment]
+        AsyncManagedTransaction.run = original  # type: ignore[method-assign]
     return seen
 
 
