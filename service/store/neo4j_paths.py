@@ -223,6 +223,11 @@ class MeetInTheMiddle:
         # and the best score a path through anything it left out could have.
         self._pruned = False
         self._left_out = 0.0
+        # The best probability of a strength weaker than each cap (what a cap leaves out).
+        self._best_p_above = [
+            max(table.p(s) for s in range(cap + 1, query.max_strength + 1))
+            for cap in range(query.max_strength)
+        ]
 
     async def run(self) -> list[Path]:
         first = self.query.first
@@ -336,13 +341,16 @@ class MeetInTheMiddle:
         best: dict[str, float] = {}
         for part in side.frontier():
             end = side.end(part)
-            best[end] = max(best.get(end, 0.0), part.score)
-        caps = {end: self._cap(score * best_other, tau) for end, score in best.items()}
-        for end, cap in caps.items():
+            if end not in best or part.score > best[end]:
+                best[end] = part.score
+        caps: dict[str, int] = {}
+        for end, score in best.items():
+            cap = self._cap(score * best_other, tau)
             if cap < self.query.max_strength:
-                weaker = range(cap + 1, self.query.max_strength + 1)
-                self._leave_out(best[end] * best_other * max(self.table.p(s) for s in weaker))
-        return {end: cap for end, cap in caps.items() if cap > 0}
+                self._leave_out(score * best_other * self._best_p_above[cap])
+            if cap > 0:
+                caps[end] = cap
+        return caps
 
     async def _grow(self, side: _Side, tau: float, found: dict[tuple[str, ...], Path]) -> None:
         """One more layer on `side`: parts that reach the other end become paths."""
