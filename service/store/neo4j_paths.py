@@ -72,7 +72,7 @@ class DegreeCache:
 
     Degrees only steer the search (which side grows, who is read whole), so a stale one costs
     time, never a wrong answer. Kept across questions, they spare a busy service most of the
-    round trips that ask for them.
+    round trips that ask for them. 100,000 entries take about 25 MB.
 
     >>> cache = DegreeCache(max_size=2)
     >>> cache.remember({"a": 3, "b": 40, "c": 7})
@@ -82,7 +82,7 @@ class DegreeCache:
 
     def __init__(
         self,
-        max_size: int = 500_000,
+        max_size: int = 100_000,
         max_age: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
