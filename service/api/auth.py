@@ -12,7 +12,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -21,6 +21,7 @@ from jwt.types import Options
 from service.domain import Role, Viewer, validate_id
 from service.errors import InvalidInput, Unauthenticated
 from service.settings import Settings
+from tiegraph.tokens import make_token
 
 ALGORITHM = "HS256"
 # Tolerated clock difference between whoever minted a token and this server.
@@ -52,18 +53,21 @@ def parse_ttl(text: str) -> timedelta:
 def mint_token(
     settings: Settings, sub: str, role: Role, ttl: timedelta, now: datetime | None = None
 ) -> str:
-    """A token for `sub` signed with the current secret."""
+    """A token for `sub` signed with the current secret (the claims are the client
+    package's: `tiegraph.tokens.make_token`)."""
     secrets = settings.jwt_secrets()
     if not secrets:
         raise ValueError("no JWT secret configured: set TIEGRAPH_JWT_SECRET")
     validate_id(sub, "sub")
-    issued = now or datetime.now(UTC)
-    claims: dict[str, Any] = {"sub": sub, "role": role.value, "iat": issued, "exp": issued + ttl}
-    if settings.jwt_issuer:
-        claims["iss"] = settings.jwt_issuer
-    if settings.jwt_audience:
-        claims["aud"] = settings.jwt_audience
-    return jwt.encode(claims, secrets[0], algorithm=ALGORITHM)
+    return make_token(
+        secrets[0],
+        sub,
+        role.value,
+        ttl,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        now=now,
+    )
 
 
 def _decode(token: str, settings: Settings) -> dict[str, Any]:
