@@ -171,6 +171,59 @@ def layer_query(strongest: int, weakest: int, *, inward: bool) -> str:
     return LAYERS[key]
 
 
+# --- paths of at most two steps: one statement -------------------------------------------
+#
+# `introducers` (and `warmPaths` with maxHops 2) need no search: the middle people are the
+# neighbours of the end with fewer ties (`small`). For each of them the statement works out
+# both steps by the traversal rule: the first person's own visible rating, else the second
+# person's visible rating of the first; a visible own rating blocks the reverse one even when
+# it is too weak for `$maxStrength`. Each step is a directed, typed Expand(Into), which reads
+# from whichever end has fewer such relationships, so a hub at the other end costs no more
+# than an ordinary person (an untyped EXISTS pre-check cost 10x more db hits, PROFILE at
+# tier L). The statement returns the best `$first` rows and every row within `$keep` of the
+# `$first`-th score, so ranking them (`service.scoring`, ties included) gives the exact
+# answer; `direct` is the one-step path, for maxHops 2.
+
+
+def _step(x: str, y: str, rel: str, indent: str = "") -> str:
+    """A CALL that yields `rel` and `{rel}Own` for the step x -> y (null: no visible step)."""
+    lines = [
+        f"CALL ({x}, {y}, me) {{",
+        f"  OPTIONAL MATCH ({x})-[own:{ANY_RATING}]->({y}) WHERE {_visible('own', x)}",
+        f"  OPTIONAL MATCH ({y})-[back:{ANY_RATING}]->({x})"
+        f" WHERE own IS NULL AND {_visible('back', y)}",
+        f"  RETURN coalesce(own, back) AS {rel}, own IS NOT NULL AS {rel}Own",
+        "}",
+    ]
+    return ("\n" + indent).join(lines)
+
+
+TWO_HOP_PATHS: Final = f"""
+{_ME}
+MATCH (s:Person {{id: $source}}), (t:Person {{id: $target}})
+WITH s, t, me, COUNT {{ (s)--() }} <= COUNT {{ (t)--() }} AS fromSource
+{_step("s", "t", "direct")}
+WITH s, t, me, direct, directOwn, CASE WHEN fromSource THEN s ELSE t END AS small
+CALL (s, t, me, small) {{
+  MATCH (small)-[:{ANY_RATING}]-(m:Person)
+  WHERE m <> s AND m <> t AND NOT m.id IN $avoid
+  WITH DISTINCT s, t, me, m
+  {_step("s", "m", "first", "  ")}
+  WITH s, t, me, m, first, firstOwn WHERE first.strength <= $maxStrength
+  {_step("m", "t", "second", "  ")}
+  WITH m, first, firstOwn, second, secondOwn WHERE second.strength <= $maxStrength
+  WITH m, first, firstOwn, second, secondOwn,
+       $p[first.strength] * $p[second.strength] AS score
+  ORDER BY score DESC
+  RETURN collect([m.id, first.strength, firstOwn, coalesce(first.groups, []),
+                  second.strength, secondOwn, coalesce(second.groups, []), score]) AS rows
+}}
+RETURN s.id AS sourceId, t.id AS targetId,
+       CASE WHEN direct.strength <= $maxStrength
+            THEN [direct.strength, directOwn, coalesce(direct.groups, [])] END AS direct,
+       CASE WHEN size(rows) <= $first THEN rows
+            ELSE [row IN rows WHERE row[7] >= rows[$first - 1][7] * $keep] END AS middles"""
+
 # Both ends of a path question, their elementIds, and how many ties each has: the search
 # starts from the end with fewer. COUNT of a bare pattern reads the degree, not the ties.
 # Degrees only steer the search (which side grows, who is read whole), so they count every

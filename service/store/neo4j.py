@@ -375,7 +375,10 @@ async def _find_paths(
     table: ScoringTable,
     degrees: DegreeCache,
 ) -> list[Path]:
-    """The meet-in-the-middle search (`neo4j_paths`), every layer in this one transaction."""
+    """The meet-in-the-middle search (`neo4j_paths`), every layer in this one transaction;
+    paths of at most two steps in one statement."""
+    if query.max_hops <= 2:
+        return await _short_paths(tx, query, viewer, table)
     ends = await tx.run(cypher.PATH_ENDS, source=query.source, target=query.target)
     record = await ends.single(strict=True)
     if record["sourceKey"] is None or record["targetKey"] is None:
@@ -388,6 +391,49 @@ async def _find_paths(
         (record["sourceDegree"], record["targetDegree"]),
     )
     return await _with_groups(tx, await search.run())
+
+
+# Rows within this factor of the `first`-th best score come back from `TWO_HOP_PATHS` too:
+# far wider than the 1e-9 within which `service.scoring` calls two scores equal.
+_TWO_HOP_KEEP = 1 - 1e-6
+
+
+async def _short_paths(
+    tx: AsyncManagedTransaction, query: PathQuery, viewer: Viewer, table: ScoringTable
+) -> list[Path]:
+    """Paths of `query.min_hops`..2 steps (`cypher.TWO_HOP_PATHS`), groups included."""
+    params = {
+        **_viewer_params(viewer),
+        "source": query.source,
+        "target": query.target,
+        "avoid": sorted(query.avoid),
+        "maxStrength": query.max_strength,
+        "first": query.first,
+        "keep": _TWO_HOP_KEEP,
+        "p": [0.0, *table.probabilities],
+    }
+    result = await tx.run(cypher.TWO_HOP_PATHS, params)
+    record = await result.single()
+    if record is None:  # an end is not in the graph
+        return []
+    source, target = record["sourceId"], record["targetId"]
+    paths = []
+    if query.min_hops <= 1 and record["direct"] is not None:
+        strength, own, groups = record["direct"]
+        paths.append(Path((source, target), (_step(source, target, strength, own, groups),)))
+    if query.max_hops >= 2:
+        for middle, s1, own1, groups1, s2, own2, groups2, _ in record["middles"]:
+            steps = (
+                _step(source, middle, s1, own1, groups1),
+                _step(middle, target, s2, own2, groups2),
+            )
+            paths.append(Path((source, middle, target), steps))
+    return paths
+
+
+def _step(from_id: str, to_id: str, strength: int, own: bool, groups: list[str]) -> Step:
+    rated_by = from_id if own else to_id
+    return Step(from_id, to_id, int(strength), rated_by, tuple(groups))
 
 
 class _Neighbourhoods:

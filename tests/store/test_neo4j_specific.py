@@ -128,6 +128,12 @@ SEEKING_BY_ID = [
         q.MUTUAL_CONNECTIONS, {"a": "a", "b": "b", "viewerId": "v", "isAdmin": False}, id="MUTUAL"
     ),
     pytest.param(q.PATH_ENDS, {"source": "a", "target": "b"}, id="PATH_ENDS"),
+    pytest.param(
+        q.TWO_HOP_PATHS,
+        {"source": "a", "target": "b", "viewerId": "v", "isAdmin": False, "avoid": [],
+         "maxStrength": 5, "first": 10, "keep": 0.5, "p": [0.0, 0.9, 0.7, 0.45, 0.2, 0.05]},
+        id="TWO_HOP_PATHS",
+    ),  # fmt: skip
 ]
 
 
@@ -423,6 +429,26 @@ async def test_paths_prune_to_the_candidates_that_can_rank(store: Neo4jStore) ->
         ("s", "m3", "t"),
         ("s", "t"),
     ]
+
+
+async def test_two_step_paths_come_back_as_the_best_first_and_their_ties(
+    store: Neo4jStore,
+) -> None:
+    # Through m1 and m2: 0.9 * 0.9; through m3 and m4: 0.7 * 0.9; through m5: 0.45 * 0.9.
+    await people(store, "s", "t", "m1", "m2", "m3", "m4", "m5")
+    strengths = {"m1": 1, "m2": 1, "m3": 2, "m4": 2, "m5": 3}
+    await store.put_ratings(
+        [*(draft("s", m, k) for m, k in strengths.items()), *(draft(m, "t", 1) for m in strengths)],
+        T0,
+    )
+    query = PathQuery("s", "t", min_hops=2, max_hops=2, first=3, max_strength=5)
+    found = await store.find_paths(query, ADMIN, TABLE)
+    # The third place is a tie between m3 and m4: both stay; m5 cannot rank.
+    assert sorted(p.people[1] for p in found) == ["m1", "m2", "m3", "m4"]
+    query = PathQuery("s", "t", min_hops=2, max_hops=2, first=3, max_strength=1)
+    found = await store.find_paths(query, ADMIN, TABLE)
+    assert sorted(p.people[1] for p in found) == ["m1", "m2"]
+    assert all(st.rated_by == st.from_id and st.strength == 1 for p in found for st in p.steps)
 
 
 async def test_a_reverse_rating_is_used_only_when_the_forward_one_is_hidden(
