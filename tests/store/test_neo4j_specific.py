@@ -130,10 +130,19 @@ SEEKING_BY_ID = [
     pytest.param(q.PATH_ENDS, {"source": "a", "target": "b"}, id="PATH_ENDS"),
     pytest.param(
         q.TWO_HOP_PATHS,
-        {"source": "a", "target": "b", "viewerId": "v", "isAdmin": False, "avoid": [],
-         "maxStrength": 5, "first": 10, "keep": 0.5, "p": [0.0, 0.9, 0.7, 0.45, 0.2, 0.05]},
+        {
+            "source": "a",
+            "target": "b",
+            "viewerId": "v",
+            "isAdmin": False,
+            "avoid": [],
+            "maxStrength": 5,
+            "first": 10,
+            "keep": 0.5,
+            "p": [0.0, 0.9, 0.7, 0.45, 0.2, 0.05],
+        },
         id="TWO_HOP_PATHS",
-    ),  # fmt: skip
+    ),
 ]
 
 
