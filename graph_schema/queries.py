@@ -25,7 +25,8 @@ strengths are generated here, once, for each range of strengths (`layer_query`).
 
 from __future__ import annotations
 
-from typing import Final
+import re
+from typing import Any, Final
 
 STRENGTHS: Final = (1, 2, 3, 4, 5)
 
@@ -51,6 +52,32 @@ def ratings_up_to(strength: int) -> str:
 
 
 ANY_RATING: Final = ratings_up_to(5)
+
+# --- parameters in one map -----------------------------------------------------------------
+#
+# Neo4j 5 keys its plan cache on the size class of every top-level string and list parameter
+# (for its estimates of `IN $list` and `STARTS WITH $text`): the same statement was planned
+# again for each id length and frontier size class it met, 0.5-0.7 s each at tier L, inside the
+# first questions of that kind. A map parameter carries no size hint, so the statements of a
+# path question read every parameter from one map, `$q`, and are planned once.
+
+BUNDLE: Final = "q"
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def bundled(statement: str) -> str:
+    """`statement` with every parameter read from the one map parameter `$q`.
+
+    >>> bundled("MATCH (p:Person {id: $id}) WHERE p.x IN $xs RETURN p")
+    'MATCH (p:Person {id: $q.id}) WHERE p.x IN $q.xs RETURN p'
+    """
+    return _PARAMETER.sub(rf"${BUNDLE}.\1", statement)
+
+
+def bundle(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of a `bundled` statement."""
+    return {BUNDLE: params}
+
 
 # --- fragments (never runtime input: only the fixed variable names below go in) -----------
 
@@ -155,7 +182,7 @@ RETURN collect([nearKey, elementId(far), far.id, r.strength, own]) AS steps"""
 
 
 LAYERS: Final[dict[tuple[int, int, bool], str]] = {
-    (strongest, weakest, inward): _layer(strongest, weakest, inward)
+    (strongest, weakest, inward): bundled(_layer(strongest, weakest, inward))
     for strongest in STRENGTHS
     for weakest in STRENGTHS
     if strongest <= weakest
@@ -198,7 +225,8 @@ def _step(x: str, y: str, rel: str, indent: str = "") -> str:
     return ("\n" + indent).join(lines)
 
 
-TWO_HOP_PATHS: Final = f"""
+TWO_HOP_PATHS: Final = bundled(
+    f"""
 {_ME}
 MATCH (s:Person {{id: $source}}), (t:Person {{id: $target}})
 WITH s, t, me, COUNT {{ (s)--() }} <= COUNT {{ (t)--() }} AS fromSource
@@ -223,31 +251,38 @@ RETURN s.id AS sourceId, t.id AS targetId,
             THEN [direct.strength, directOwn, coalesce(direct.groups, [])] END AS direct,
        CASE WHEN size(rows) <= $first THEN rows
             ELSE [row IN rows WHERE row[7] >= rows[$first - 1][7] * $keep] END AS middles"""
+)
 
 # Both ends of a path question, their elementIds, and how many ties each has: the search
 # starts from the end with fewer. COUNT of a bare pattern reads the degree, not the ties.
 # Degrees only steer the search (which side grows, who is read whole), so they count every
 # relationship, pending requests included: without a type the count is twice as fast.
-PATH_ENDS: Final = """
+PATH_ENDS: Final = bundled(
+    """
 OPTIONAL MATCH (s:Person {id: $source})
 OPTIONAL MATCH (t:Person {id: $target})
 RETURN elementId(s) AS sourceKey, elementId(t) AS targetKey,
        CASE WHEN s IS NULL THEN 0 ELSE COUNT { (s)--() } END AS sourceDegree,
        CASE WHEN t IS NULL THEN 0 ELSE COUNT { (t)--() } END AS targetDegree"""
+)
 
 # How many relationships touch each of these people (as in PATH_ENDS): the search grows the
 # side whose frontier has fewer. A dense node answers from its relationship groups.
-DEGREES: Final = """
+DEGREES: Final = bundled(
+    """
 UNWIND $keys AS key
 MATCH (p:Person) WHERE elementId(p) = key
 RETURN collect([key, COUNT { (p)--() }]) AS degrees"""
+)
 
 # The groups of the ratings the steps of the returned paths used: a layer does not carry
 # them, since almost every step it reads is dropped.
-STEP_GROUPS: Final = f"""
+STEP_GROUPS: Final = bundled(
+    f"""
 UNWIND $pairs AS pair
 MATCH (x:Person {{id: pair[0]}})-[r:{ANY_RATING}]->(y:Person {{id: pair[1]}})
 RETURN x.id AS raterId, y.id AS ratedId, coalesce(r.groups, []) AS groups"""
+)
 
 MUTUAL_CONNECTIONS: Final = f"""
 MATCH (a:Person {{id: $a}}), (b:Person {{id: $b}})
@@ -260,10 +295,12 @@ RETURN m {_PERSON} AS person"""
 
 # --- people -------------------------------------------------------------------------------
 
-PEOPLE_GET: Final = f"""
+PEOPLE_GET: Final = bundled(
+    f"""
 UNWIND $ids AS id
 MATCH (p:Person {{id: id}})
 RETURN p {_PERSON} AS person"""
+)
 
 PEOPLE_MISSING: Final = """
 UNWIND $ids AS id

@@ -346,6 +346,11 @@ async def _single_value(
     return record[key]
 
 
+async def _consume(tx: AsyncManagedTransaction, query: str, params: dict[str, Any]) -> None:
+    result = await tx.run(query, params)
+    await result.consume()
+
+
 async def _load_checkpoint(tx: AsyncManagedTransaction, key: str) -> int | None:
     value = await _single_value(tx, cypher.LOAD_CHECKPOINT, {"key": key}, "batch")
     return None if value is None else int(value)
@@ -379,7 +384,9 @@ async def _find_paths(
     paths of at most two steps in one statement."""
     if query.max_hops <= 2:
         return await _short_paths(tx, query, viewer, table)
-    ends = await tx.run(cypher.PATH_ENDS, source=query.source, target=query.target)
+    ends = await tx.run(
+        cypher.PATH_ENDS, cypher.bundle({"source": query.source, "target": query.target})
+    )
     record = await ends.single(strict=True)
     if record["sourceKey"] is None or record["targetKey"] is None:
         return []
@@ -412,7 +419,7 @@ async def _short_paths(
         "keep": _TWO_HOP_KEEP,
         "p": [0.0, *table.probabilities],
     }
-    result = await tx.run(cypher.TWO_HOP_PATHS, params)
+    result = await tx.run(cypher.TWO_HOP_PATHS, cypher.bundle(params))
     record = await result.single()
     if record is None:  # an end is not in the graph
         return []
@@ -453,7 +460,7 @@ class _Neighbourhoods:
         only: Sequence[str] | None,
     ) -> list[LayerStep]:
         statement = cypher.layer_query(strongest, weakest, inward=inward)
-        params = {**self._viewer, "frontier": list(frontier), "only": only}
+        params = cypher.bundle({**self._viewer, "frontier": list(frontier), "only": only})
         return [
             LayerStep(*row) for row in await _single_value(self._tx, statement, params, "steps")
         ]
@@ -461,7 +468,8 @@ class _Neighbourhoods:
     async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
         known, missing = self._degrees.known(keys)
         if missing:
-            rows = await _single_value(self._tx, cypher.DEGREES, {"keys": missing}, "degrees")
+            params = cypher.bundle({"keys": missing})
+            rows = await _single_value(self._tx, cypher.DEGREES, params, "degrees")
             fetched = {key: int(degree) for key, degree in rows}
             self._degrees.remember(fetched)
             known.update(fetched)
@@ -476,7 +484,8 @@ async def _with_groups(tx: AsyncManagedTransaction, paths: list[Path]) -> list[P
     )  # fmt: skip
     if not pairs:
         return paths
-    result = await tx.run(cypher.STEP_GROUPS, pairs=[list(pair) for pair in pairs])
+    params = cypher.bundle({"pairs": [list(pair) for pair in pairs]})
+    result = await tx.run(cypher.STEP_GROUPS, params)
     groups = {(rec["raterId"], rec["ratedId"]): tuple(rec["groups"]) async for rec in result}
 
     def grouped(step: Step) -> Step:
@@ -569,21 +578,41 @@ class Neo4jStore:
         await self._plan_search_layers()
 
     async def _plan_search_layers(self) -> None:
-        """Run each search layer once on nothing, so that Neo4j plans it now rather than
-        inside the first warm-path questions, under their time budget: a cold server took
-        seconds to plan them all. Plans are the server's: only the first open after a
-        server start pays for them; later opens find them cached (milliseconds)."""
+        """Run each statement of a path question once on nothing, so that Neo4j plans it now
+        rather than inside the first questions, under their time budget: a cold server took
+        seconds to plan them all (the two-step statement alone ~0.5 s). Plans are the
+        server's: only the first open after a server start pays for them; later opens find
+        them cached (milliseconds)."""
+        # The parameters travel in one map (`cypher.bundled`): one plan serves every question.
+        nobody: dict[str, Any] = {"viewerId": "", "isAdmin": True}
+        statements: list[tuple[str, dict[str, Any]]] = [
+            (statement, {**nobody, "frontier": [""], "only": None})
+            for statement in cypher.LAYERS.values()
+        ]
+        statements += [
+            (cypher.PATH_ENDS, {"source": "", "target": ""}),
+            (cypher.DEGREES, {"keys": [""]}),
+            (cypher.STEP_GROUPS, {"pairs": [["", ""]]}),
+            (cypher.PEOPLE_GET, {"ids": [""]}),
+            (
+                cypher.TWO_HOP_PATHS,
+                {
+                    **nobody,
+                    "source": "",
+                    "target": "",
+                    "avoid": [""],
+                    "maxStrength": 5,
+                    "first": 1,
+                    "keep": 1.0,
+                    "p": [0.0] * 6,
+                },
+            ),
+        ]
         try:
-            for statement in cypher.LAYERS.values():
-                params: dict[str, Any] = {
-                    "frontier": [],
-                    "only": None,
-                    "viewerId": None,
-                    "isAdmin": True,
-                }
-                await self._read(_single_value, statement, params, "steps")
+            for statement, params in statements:
+                await self._read(_consume, statement, cypher.bundle(params))
         except Exception as e:  # only a lost head start: each statement plans when first used
-            logger.info("planning the search layers ahead stopped: %s", e)
+            logger.info("planning the path statements ahead stopped: %s", e)
 
     async def close(self) -> None:
         if self._driver is not None:
@@ -667,7 +696,8 @@ class Neo4jStore:
     async def get_people(self, ids: Sequence[str]) -> dict[str, Person]:
         if not ids:
             return {}
-        found = await self._read(_people, cypher.PEOPLE_GET, {"ids": list(dict.fromkeys(ids))})
+        params = cypher.bundle({"ids": list(dict.fromkeys(ids))})
+        found = await self._read(_people, cypher.PEOPLE_GET, params)
         return {person.id: person for person in found}
 
     async def search_people(
