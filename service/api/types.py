@@ -17,6 +17,7 @@ from strawberry import UNSET
 from service import contacts, domain
 from service.api.arguments import given, given_int, maybe_text
 from service.api.context import RequestContext
+from service.api.leaf_inputs import builds_from_leaves
 from service.domain import DEFAULT_RATINGS_FIRST, PersonFields, RatingFields
 from service.imports import DEFAULT_GROUPS as DEFAULT_IMPORT_GROUPS
 from service.imports import DEFAULT_STRENGTH as DEFAULT_IMPORT_STRENGTH
@@ -295,6 +296,7 @@ class RateConnectionsResultType:
     ratings: list[RatingType]
 
 
+@builds_from_leaves
 @strawberry.input(name="PersonInput")
 class PersonInput:
     id: strawberry.ID | None = UNSET
@@ -315,6 +317,7 @@ class PersonInput:
         )
 
 
+@builds_from_leaves
 @strawberry.input(name="RatingInput")
 class RatingInput:
     from_: strawberry.ID | None = strawberry.field(name="from", default=UNSET)
