@@ -1,4 +1,4 @@
-"""The `tiegraph` command: serve, token, export-schema, load, report.
+"""The `tiegraph` command: serve, token, export-schema, load, neo4j-import, report.
 
 Every `serve` flag falls back to its environment variable ``TIEGRAPH_<FLAG>`` (through
 `service.settings.Settings`), then to the default.
@@ -272,6 +272,76 @@ def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task("load", total=file.stat().st_size)
         yield lambda offset: bar.update(task, completed=offset)
+
+
+# --- tiegraph neo4j-import: a first load with Neo4j's offline importer (issue 6) -----------
+
+
+@app.command("neo4j-import")
+def neo4j_import(
+    file: Annotated[Path, typer.Argument(help="JSON Lines, as `tiegraph load` reads.")],
+    neo4j_dir: Annotated[
+        Path,
+        typer.Option(
+            help="The data directory of a stopped `scripts/neo4j-local` Neo4j; its `neo4j` "
+            "database must not exist yet."
+        ),
+    ],
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace an existing `neo4j` database (data lost)."),
+    ] = False,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="The batches of `tiegraph load` whose result to build: repeats of a pair "
+            "resolve per batch, and the load's checkpoint counts them.",
+        ),
+    ] = 10_000,
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where the importer's CSV files go (default: NEO4J_DIR/import-csv)."),
+    ] = None,
+    keep_csv: Annotated[
+        bool, typer.Option("--keep-csv", help="Keep the CSV files afterwards.")
+    ] = False,
+) -> None:
+    """Load a JSON Lines file into a new Neo4j database with Neo4j's offline importer:
+    the result of `tiegraph load --store neo4j`, at importer speed. Every line is checked
+    first; a bad one stops it and nothing is imported."""
+    from service import neo4j_admin, neo4j_import
+    from service.bulkload import BadRecord
+
+    if not file.is_file():
+        typer.echo(f"tiegraph: {file}: no such file", err=True)
+        raise typer.Exit(2)
+    try:
+        with _progress(file) as advance:
+            report = neo4j_import.import_file(
+                file,
+                neo4j_dir,
+                batch_size=batch_size,
+                overwrite=overwrite,
+                csv_dir=csv_dir,
+                keep_csv=keep_csv,
+                progress=advance,
+            )
+    except BadRecord as e:
+        typer.echo(f"tiegraph: {file}: {e} (nothing was imported)", err=True)
+        raise typer.Exit(1) from e
+    except neo4j_admin.ImporterError as e:
+        typer.echo(f"tiegraph: {e}", err=True)
+        raise typer.Exit(1) from e
+    typer.echo(
+        f"imported {report.people:,} people and {report.ratings:,} ratings in "
+        f"{report.seconds:.1f} s ({report.ratings_per_second:,.0f} ratings/s; CSV "
+        f"{report.csv_seconds:.1f} s, Neo4j's importer {report.importer_seconds:.1f} s)"
+    )
+    typer.echo(
+        f"start it with: scripts/neo4j-local start --data-dir {neo4j_dir} (the service's "
+        "first open of it applies the migrations: constraints and indexes)"
+    )
 
 
 # --- tiegraph report (issue 9) ------------------------------------------------------------
