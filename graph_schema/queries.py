@@ -214,7 +214,8 @@ def layer_query(strongest: int, weakest: int, *, inward: bool) -> str:
 # than an ordinary person (an untyped EXISTS pre-check cost 10x more db hits, PROFILE at
 # tier L). The statement returns the best `$first` rows and every row within `$keep` of the
 # `$first`-th score, so ranking them (`service.scoring`, ties included) gives the exact
-# answer; `direct` is the one-step path, for maxHops 2.
+# answer; `direct` is the one-step path, for maxHops 2. The people come whole, so that showing
+# them needs no second transaction.
 
 
 def _step(x: str, y: str, rel: str, indent: str = "") -> str:
@@ -248,10 +249,10 @@ CALL (s, t, me, small) {{
   WITH m, first, firstOwn, second, secondOwn,
        $p[first.strength] * $p[second.strength] AS score
   ORDER BY score DESC
-  RETURN collect([m.id, first.strength, firstOwn, coalesce(first.groups, []),
+  RETURN collect([m {_PERSON}, first.strength, firstOwn, coalesce(first.groups, []),
                   second.strength, secondOwn, coalesce(second.groups, []), score]) AS rows
 }}
-RETURN s.id AS sourceId, t.id AS targetId,
+RETURN s {_PERSON} AS source, t {_PERSON} AS target,
        CASE WHEN direct.strength <= $maxStrength
             THEN [direct.strength, directOwn, coalesce(direct.groups, [])] END AS direct,
        CASE WHEN size(rows) <= $first THEN rows

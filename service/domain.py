@@ -127,11 +127,16 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Path:
-    """A simple path; `score` is filled in by `service.scoring`."""
+    """A simple path; `score` is filled in by `service.scoring`.
+
+    `known`: people of the path that the store read along with it (any, all or none), so that
+    showing them needs no second read; not part of the path's value.
+    """
 
     people: tuple[str, ...]
     steps: tuple[Step, ...]
     score: float = 0.0
+    known: tuple[Person, ...] = field(default=(), compare=False)
 
     @property
     def hops(self) -> int:
@@ -144,6 +149,7 @@ class Introducer:
     to_introducer: Step
     to_target: Step
     score: float
+    known: tuple[Person, ...] = field(default=(), compare=False)  # as `Path.known`
 
 
 T = TypeVar("T")

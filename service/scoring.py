@@ -120,6 +120,7 @@ def introducers_from_paths(paths: Sequence[Path]) -> list[Introducer]:
             to_introducer=path.steps[0],
             to_target=path.steps[1],
             score=path.score,
+            known=path.known,
         )
         for path in paths
         if path.hops == 2

@@ -7,7 +7,7 @@ GraphQL error before it even parses the document (so no one burns CPU without a 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -67,6 +67,11 @@ class RequestContext(BaseContext):
         """Replace the store by `bind(store)` (see `service.api.offloop`)."""
         if self._store is not None:
             self._store = bind(self._store)
+
+    def know(self, people: Iterable[Person]) -> None:
+        """People a store call already read: the Person DataLoader answers them without
+        another read (a path search on Neo4j returns its people)."""
+        self.people.prime_many({person.id: person for person in people})
 
     async def _load_people(self, ids: Sequence[str]) -> list[Person | None]:
         found = await self.store.get_people(ids)

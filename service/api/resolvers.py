@@ -95,6 +95,7 @@ class Query:
             first=given_int(first, DEFAULT_INTRODUCERS_FIRST),
             max_strength=given_int(max_strength, DEFAULT_MAX_STRENGTH),
         )
+        info.context.know(person for introducer in found for person in introducer.known)
         return [IntroducerType.from_domain(i) for i in found]
 
     @field(description="Best simple paths from `from` to `target` with at most `maxHops` steps.")
@@ -120,6 +121,7 @@ class Query:
             max_strength=given_int(max_strength, DEFAULT_MAX_STRENGTH),
             avoid=given(avoid) or (),
         )
+        info.context.know(person for path in found for person in path.known)
         return [WarmPathType.from_domain(p) for p in found]
 
     @field(

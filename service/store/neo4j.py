@@ -423,18 +423,21 @@ async def _short_paths(
     record = await result.single()
     if record is None:  # an end is not in the graph
         return []
-    source, target = record["sourceId"], record["targetId"]
+    ends = _person(record["source"]), _person(record["target"])
+    source, target = ends[0].id, ends[1].id
     paths = []
     if query.min_hops <= 1 and record["direct"] is not None:
         strength, own, groups = record["direct"]
-        paths.append(Path((source, target), (_step(source, target, strength, own, groups),)))
+        step = _step(source, target, strength, own, groups)
+        paths.append(Path((source, target), (step,), known=ends))
     if query.max_hops >= 2:
-        for middle, s1, own1, groups1, s2, own2, groups2, _ in record["middles"]:
+        for data, s1, own1, groups1, s2, own2, groups2, _ in record["middles"]:
+            middle = _person(data)
             steps = (
-                _step(source, middle, s1, own1, groups1),
-                _step(middle, target, s2, own2, groups2),
+                _step(source, middle.id, s1, own1, groups1),
+                _step(middle.id, target, s2, own2, groups2),
             )
-            paths.append(Path((source, middle, target), steps))
+            paths.append(Path((source, middle.id, target), steps, known=(*ends, middle)))
     return paths
 
 

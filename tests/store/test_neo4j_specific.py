@@ -477,6 +477,50 @@ async def test_two_step_paths_come_back_as_the_best_first_and_their_ties(
     assert all(st.rated_by == st.from_id and st.strength == 1 for p in found for st in p.steps)
 
 
+async def test_two_step_paths_come_with_their_people(store: Neo4jStore) -> None:
+    await people(store, "s", "t", "m")
+    await store.put_ratings([draft("s", "m", 1), draft("m", "t", 2), draft("s", "t", 3)], T0)
+    query = PathQuery("s", "t", min_hops=1, max_hops=2, first=5, max_strength=5)
+    found = await store.find_paths(query, ADMIN, TABLE)
+    assert sorted(p.people for p in found) == [("s", "m", "t"), ("s", "t")]
+    for path in found:
+        assert {person.id for person in path.known} == set(path.people)
+        stored = await store.get_people(list(path.people))
+        assert {person.id: person for person in path.known} == stored
+
+
+async def test_introducers_through_graphql_need_no_second_read_of_people(
+    store: Neo4jStore,
+) -> None:
+    from service.api.context import RequestContext
+    from service.api.schema import build_schema
+
+    await people(store, "s", "t", "m1", "m2")
+    await store.put_ratings(
+        [draft("s", "m1", 1), draft("m1", "t", 2), draft("m2", "s", 2), draft("m2", "t", 1)], T0
+    )
+    reads: list[list[str]] = []
+    get_people = store.get_people
+
+    async def counting(ids: Any) -> Any:
+        reads.append(list(ids))
+        return await get_people(ids)
+
+    store.get_people = counting  # type: ignore[method-assign]
+    context = RequestContext(
+        request_id="test", table=TABLE, viewer=ADMIN, store=store, failure=None
+    )
+    result = await build_schema().execute(
+        '{ introducers(from: "s", target: "t") { person { id name } score '
+        "toIntroducer { from { id } ratedBy { name } } toTarget { to { name } } } }",
+        context_value=context,
+    )
+    assert result.errors is None
+    assert result.data is not None
+    assert [i["person"]["id"] for i in result.data["introducers"]] == ["m1", "m2"]
+    assert reads == []
+
+
 async def test_a_reverse_rating_is_used_only_when_the_forward_one_is_hidden(
     store: Neo4jStore,
 ) -> None:
