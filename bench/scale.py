@@ -922,18 +922,25 @@ def run(args: argparse.Namespace) -> Report:
     )
 
     embedded_dir = args.work_dir / "embedded"
-    embedded = StoreRun("embedded")
-    seconds, how = load(path, "embedded", clean_env(), embedded_dir, args)
-    embedded.load_seconds, embedded.load_how = seconds, how
-    log(f"embedded: loaded in {seconds:.1f}s ({net.rating_count / seconds:,.0f} ratings/s)")
-    report.runs.append(embedded)
-    report.reference = in_process_reference(embedded_dir, everything)
-    if small:
-        log("brute force (tests/conformance/reference.py) on every pair it can enumerate")
-        report.brute = check_brute_force(net, measured, report.reference, args.brute_force_cap)
-    if "embedded" in args.stores:
-        measure_service("embedded", {}, embedded_dir, pairs, embedded, args)
-        compare(embedded, report.reference)
+    if args.no_reference:
+        report.notes.append(
+            "--no-reference: no embedded store and no in-process reference in this run, so "
+            "the answers were not compared (tier XL: loading 25M ratings into the embedded "
+            "store would take most of the run)"
+        )
+    else:
+        embedded = StoreRun("embedded")
+        seconds, how = load(path, "embedded", clean_env(), embedded_dir, args)
+        embedded.load_seconds, embedded.load_how = seconds, how
+        log(f"embedded: loaded in {seconds:.1f}s ({net.rating_count / seconds:,.0f} ratings/s)")
+        report.runs.append(embedded)
+        report.reference = in_process_reference(embedded_dir, everything)
+        if small:
+            log("brute force (tests/conformance/reference.py) on every pair it can enumerate")
+            report.brute = check_brute_force(net, measured, report.reference, args.brute_force_cap)
+        if "embedded" in args.stores:
+            measure_service("embedded", {}, embedded_dir, pairs, embedded, args)
+            compare(embedded, report.reference)
 
     if "neo4j" in args.stores:
         del net  # the tie graph is not needed any more; give its memory to Neo4j
@@ -989,6 +996,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="the Neo4j at TIEGRAPH_NEO4J_URI already holds this network: no wipe, no load",
     )
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the embedded store and the in-process reference (answers not compared)",
+    )
     parser.add_argument("--neo4j-port", type=int, default=7720)
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/tiegraph-scale"))
     parser.add_argument("--results-md", type=Path, help="also write the table here")
@@ -1007,6 +1019,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     if not set(args.stores) <= {"embedded", "neo4j"}:
         parser.error("--stores takes embedded and/or neo4j")
+    if args.no_reference and "embedded" in args.stores:
+        parser.error("--no-reference measures Neo4j only: pass --stores neo4j")
     if args.neo4j_loaded and not os.environ.get("TIEGRAPH_NEO4J_URI"):
         parser.error("--neo4j-loaded needs TIEGRAPH_NEO4J_URI: the server that holds the network")
     return args

@@ -207,3 +207,12 @@ async def test_profile_names_and_measures_every_statement_of_a_search(
     assert any(name.startswith("LAYERS[") for name in names), names
     assert all(t.db_hits > 0 for t in totals.values())
     assert "| from hub | LAYERS[" in render(totals, len(pairs["from hub"]))
+
+
+def test_no_reference_measures_neo4j_only() -> None:
+    from bench import scale
+
+    args = scale.parse_args(["--tier", "S", "--stores", "neo4j", "--no-reference"])
+    assert args.no_reference and args.stores == ["neo4j"]
+    with pytest.raises(SystemExit):
+        scale.parse_args(["--tier", "S", "--stores", "embedded,neo4j", "--no-reference"])
