@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -186,6 +187,8 @@ def parse_person(record: dict[str, Any], line: int) -> PersonPatch:
 
 
 _VISIBILITIES: Final = {v.value: v for v in Visibility}
+# Distinct dates `_Seen` remembers (a file of random dates must not grow it without end).
+_DATES_KEPT: Final = 100_000
 
 
 class _Seen:
@@ -199,6 +202,19 @@ class _Seen:
     def __init__(self) -> None:
         self.ids: set[str] = set()
         self.groups: dict[tuple[Any, ...], tuple[str, ...]] = {(): ()}
+        self.dates: dict[str, date] = {}
+
+    def parse_date(self, record: dict[str, Any], key: str, line: int) -> date | None:
+        """`_date`, parsing each distinct text once: a file repeats a few thousand dates."""
+        value = record.get(key)
+        if not isinstance(value, str):
+            return _date(record, key, line)  # None, or the BadRecord of a value not text
+        known = self.dates.get(value)
+        if known is None:
+            known = _date(record, key, line)
+            if known is not None and len(self.dates) < _DATES_KEPT:
+                self.dates[value] = known
+        return known
 
     def rating(self, record: dict[str, Any], line: int) -> RatingDraft:
         """The rating of `record`, validated; the common case without a call per field."""
@@ -233,8 +249,8 @@ class _Seen:
             strength=strength,
             groups=groups,
             visibility=_VISIBILITIES[visibility],
-            since=_date(record, "since", line),
-            last_interaction=_date(record, "lastInteraction", line),
+            since=self.parse_date(record, "since", line),
+            last_interaction=self.parse_date(record, "lastInteraction", line),
         )
 
 
@@ -297,20 +313,12 @@ def read_batches(
         records = _records(f)
         number = 0
         while True:
-            chunk = list(_take(records, batch_size))
+            chunk = list(itertools.islice(records, batch_size))
             if not chunk:
                 return
             if skip_through is None or number > skip_through:
                 yield _parse_batch(key, number, chunk, clock(), f.tell(), seen)
             number += 1
-
-
-def _take(records: Iterator[tuple[int, bytes]], count: int) -> Iterator[tuple[int, bytes]]:
-    for _ in range(count):
-        item = next(records, None)
-        if item is None:
-            return
-        yield item
 
 
 def _parse_batch(

@@ -294,3 +294,79 @@ def test_a_progress_bar_is_shown_on_a_terminal(
     assert result.exit_code == 0, result.output
     size = path.stat().st_size
     assert seen[0] == size and seen[-1] == size and len(seen) == 1 + 5
+
+
+# --- the fast path gives the API's answers ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"strength": 0},
+        {"strength": 6},
+        {"strength": 2.0},
+        {"strength": None},
+        {"to": "a"},
+        {"to": ""},
+        {"to": "b\x07"},
+        {"groups": ["Friends", " "]},
+        {"groups": ["x" * 65]},
+        {"groups": [str(i) for i in range(21)]},
+        {"context": "x" * 2001},
+        {"context": "bad \x00 text"},
+    ],
+)
+def test_a_bad_rating_is_refused_with_the_apis_field_and_words(
+    tmp_path: Path, fields: dict[str, Any]
+) -> None:
+    """Through the fast path (people and groups already seen) and the full one alike."""
+    from service.domain import RatingFields, validate_rating
+    from service.errors import InvalidInput
+
+    values = {"to": "b", "strength": 2, "groups": ["Friends"], **fields}
+    with pytest.raises(InvalidInput) as api:
+        validate_rating(
+            RatingFields(
+                to_id=values["to"],
+                strength=values["strength"],
+                groups=values["groups"],
+                context=values.get("context"),
+            ),
+            "a",
+        )
+    seen = [person("a"), person("b"), rating("a", "b", groups=["Friends"])]
+    path = write(tmp_path / "in.jsonl", [*seen, rating("a", "b", **values)])
+    with pytest.raises(BadRecord) as loaded:
+        batches(path)
+    assert (loaded.value.line, loaded.value.field, loaded.value.reason) == (
+        4,
+        api.value.field,
+        api.value.reason,
+    )
+
+
+def test_dates_are_parsed_once_and_still_checked_per_record(tmp_path: Path) -> None:
+    records = [person("a"), person("b"), person("c")]
+    records += [rating("a", "b", since="2020-02-29"), rating("b", "c", since="2020-02-29")]
+    (read,) = batches(write(tmp_path / "in.jsonl", records))
+    first, second = read.batch.ratings
+    assert first.since == second.since == date(2020, 2, 29)
+    for bad in ("2021-02-29", ["2020-02-29"]):
+        path = write(tmp_path / "bad.jsonl", [*records, rating("c", "a", since=bad)])
+        with pytest.raises(BadRecord) as caught:
+            batches(path)
+        assert (caught.value.line, caught.value.field) == (6, "since")
+
+
+def test_a_bad_line_in_the_middle_of_a_batch_writes_nothing_of_that_batch(
+    tmp_path: Path,
+) -> None:
+    records = chain(12)  # 12 people, then 11 ratings
+    records[17] = rating("p5", "p6", groups=["ok", "\x01"])  # line 18, batch 1 (lines 11-20)
+    path = write(tmp_path / "in.jsonl", records)
+    result = load(path, tmp_path / "data", "--batch-size", "10")
+    assert result.exit_code == 1
+    assert "line 18, field 'groups'" in result.output
+    people, pairs = stored(tmp_path / "data")
+    # Batch 0 (people p0-p9) is committed; nothing of batch 1 (p10, p11, ratings) is.
+    assert people == {f"p{i}" for i in range(10)} and pairs == set()

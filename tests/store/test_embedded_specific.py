@@ -25,7 +25,7 @@ from service.domain import (
     Visibility,
 )
 from service.errors import NotFound, StoreUnavailable, StoreUnusable
-from service.store.base import PeopleAfter
+from service.store.base import LoadBatch, PeopleAfter
 from service.store.embedded import DB_FILENAME, SCHEMA_VERSION, EmbeddedStore
 
 ADMIN = Viewer("admin", Role.ADMIN)
@@ -234,3 +234,60 @@ async def test_a_read_only_store_reads_beside_the_directorys_holder_and_writes_n
 async def test_a_read_only_store_does_not_migrate(tmp_path: FsPath) -> None:
     with pytest.raises(StoreUnusable, match="tiegraph serve"):
         await EmbeddedStore(tmp_path / "new", read_only=True).open()
+
+
+# --- bulk load: one statement per batch (`_UPSERT_RATINGS_JSON`) ----------------------------
+
+_ROW = """
+    SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
+           reviewed, history, typeof(strength), typeof(since), created_at = updated_at
+    FROM rating ORDER BY from_id, to_id
+"""
+
+
+def _rows(data_dir: FsPath) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(data_dir / DB_FILENAME) as conn:
+        return conn.execute(_ROW).fetchall()
+
+
+async def test_a_loaded_batch_stores_the_rows_put_ratings_stores(tmp_path: FsPath) -> None:
+    """The batch write and the API's write leave the same rows: values, types, history (the
+    same pair twice in a batch: the later one wins, the earlier is in the history)."""
+    people = tuple(PersonPatch(id=i, name=f"Name {i}") for i in ("ann", "bob", "çé 名"))
+    first = (RatingDraft("ann", "bob", 4), RatingDraft("bob", "ann", 2, ("x",)))
+    second = (
+        RatingDraft("ann", "bob", 1, ("Friends", "Ex-collègues"), 'met at "school"\n'),
+        RatingDraft("ann", "çé 名", 3, (), None, Visibility.PRIVATE, date(2010, 9, 1)),
+        RatingDraft("ann", "bob", 2, ("Friends",), None, Visibility.PUBLIC, None, date(2026, 1, 1)),
+        RatingDraft("çé 名", "ann", 5, ("Never met",), reviewed=False),
+    )
+    loaded = EmbeddedStore(tmp_path / "loaded")
+    await loaded.open()
+    await loaded.load_batch(LoadBatch("k", 0, people, first, T0))
+    await loaded.load_batch(LoadBatch("k", 1, (), second, T0))
+    await loaded.close()
+    put = EmbeddedStore(tmp_path / "put")
+    await put.open()
+    await put.upsert_people(people)
+    for draft in first + second:  # one at a time: the API's statement, row by row
+        await put.put_ratings([draft], T0)
+    await put.close()
+    rows = _rows(tmp_path / "loaded")
+    assert rows == _rows(tmp_path / "put")
+    (ann_bob,) = [r for r in rows if r[:2] == ("ann", "bob")]
+    assert ann_bob[2] == 2 and ann_bob[9].count("changedAt") == 2
+
+
+async def test_a_loaded_batch_naming_a_missing_person_in_its_middle_writes_nothing(
+    store: EmbeddedStore,
+) -> None:
+    people = tuple(PersonPatch(id=f"p{i}", name=f"P {i}") for i in range(100))
+    drafts = [RatingDraft(f"p{i}", f"p{i + 1}", 2) for i in range(99)]
+    drafts[50] = RatingDraft("p50", "ghost", 2)
+    with pytest.raises(NotFound) as caught:
+        await store.load_batch(LoadBatch("k", 0, people, tuple(drafts), T0))
+    assert (caught.value.field, caught.value.person_id, caught.value.index) == ("to", "ghost", 50)
+    assert await store.load_checkpoint("k") is None
+    assert await store.get_people(["p0", "p1"]) == {}
+    assert _rows(store.data_dir) == []
+    assert store._graph.number_of_nodes() == 0
