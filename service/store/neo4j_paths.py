@@ -40,7 +40,6 @@ class LayerStep:
 
     People are named by key (Neo4j's elementId) inside a search; `far_id` is the person id.
     `own`: the step's first person rated the second (otherwise the reverse rating is used).
-    `far_degree`: how many relationships touch the far person (as `degrees` counts them).
     """
 
     near_key: str
@@ -48,7 +47,6 @@ class LayerStep:
     far_id: str
     strength: int
     own: bool
-    far_degree: int
 
 
 class Neighbourhoods(Protocol):
@@ -283,7 +281,6 @@ class MeetInTheMiddle:
 
     def _step(self, row: LayerStep, near_id: str, inward: bool) -> Step:
         self._key.setdefault(row.far_id, row.far_key)
-        self._degree.setdefault(row.far_id, row.far_degree)
         first, second = (row.far_id, near_id) if inward else (near_id, row.far_id)
         return Step(first, second, row.strength, first if row.own else second, ())
 
