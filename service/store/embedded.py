@@ -302,7 +302,8 @@ def _groups_text(groups: tuple[str, ...]) -> str:
 
 
 def _draft_json_row(draft: RatingDraft) -> tuple[Any, ...]:
-    """The values of `_draft_row` but the times, for `_UPSERT_RATINGS_JSON`."""
+    """A rating's column values but the two times: a row of `_UPSERT_RATINGS_JSON`
+    (`_draft_row` adds the times)."""
     since, last = draft.since, draft.last_interaction
     return (
         draft.from_id,
@@ -319,20 +320,8 @@ def _draft_json_row(draft: RatingDraft) -> tuple[Any, ...]:
 
 def _draft_row(draft: RatingDraft, now: str) -> tuple[Any, ...]:
     """The row of a rating written at `now` (created_at stays as stored on a replace)."""
-    since, last = draft.since, draft.last_interaction
-    return (
-        draft.from_id,
-        draft.to_id,
-        draft.strength,
-        _groups_text(draft.groups),
-        draft.context,
-        draft.visibility.value,
-        None if since is None else since.isoformat(),
-        None if last is None else last.isoformat(),
-        now,
-        now,
-        int(draft.reviewed),
-    )
+    *values, reviewed = _draft_json_row(draft)
+    return (*values, now, now, reviewed)
 
 
 # An import files an invitation again only when the owner has not answered that very one

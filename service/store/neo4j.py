@@ -578,9 +578,9 @@ class Neo4jStore:
             await driver.close()
             raise
         self._driver = driver
-        await self._plan_search_layers()
+        await self._plan_path_statements()
 
-    async def _plan_search_layers(self) -> None:
+    async def _plan_path_statements(self) -> None:
         """Run each statement of a path question once on nothing, so that Neo4j plans it now
         rather than inside the first questions, under their time budget: a cold server took
         seconds to plan them all (the two-step statement alone ~0.5 s). Plans are the
