@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neo4j import AsyncManagedTransaction
+from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from bench.network import STRATA, pick_pairs, read_meta, read_network
 from graph_schema import queries as cypher
@@ -90,20 +90,23 @@ async def profile(
 ) -> dict[tuple[str, str], Totals]:
     names = statement_names()
     totals: dict[tuple[str, str], Totals] = defaultdict(Totals)
-    driver = store._require_driver()
-    async with driver.session(database=store._database) as session:
-        for stratum, query, params in recorded:
-            started = time.perf_counter()
-            result = await session.run("PROFILE " + query, params)
-            summary = await result.consume()
-            total = totals[(stratum, names.get(query, "(other)"))]
-            total.runs += 1
-            total.millis += (time.perf_counter() - started) * 1000
-            for operator, hits, rows in operators(summary.profile):
-                total.db_hits += hits
-                total.operators[operator] += hits
-                if operator == "ProduceResults":
-                    total.rows += rows
+
+    async def profile_each(driver: AsyncDriver) -> None:
+        async with driver.session(database=store.database) as session:
+            for stratum, query, params in recorded:
+                started = time.perf_counter()
+                result = await session.run("PROFILE " + query, params)
+                summary = await result.consume()
+                total = totals[(stratum, names.get(query, "(other)"))]
+                total.runs += 1
+                total.millis += (time.perf_counter() - started) * 1000
+                for operator, hits, rows in operators(summary.profile):
+                    total.db_hits += hits
+                    total.operators[operator] += hits
+                    if operator == "ProduceResults":
+                        total.rows += rows
+
+    await store.with_driver(profile_each)
     return totals
 
 

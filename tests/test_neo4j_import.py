@@ -23,6 +23,7 @@ from service import bulkload, introductions, neo4j_admin, neo4j_import
 from service.domain import Person, Rating, Role, Viewer
 from service.scoring import ScoringTable
 from service.store.base import Store
+from service.store.neo4j import Neo4jStore
 from tests.support.serve import ROOT, own_neo4j
 
 pytestmark = pytest.mark.neo4j
@@ -141,8 +142,10 @@ RETURN type(r) AS kind, key, collect(DISTINCT valueType(r[key])) AS types"""
 
 
 async def property_types(store: Store) -> dict[tuple[str, str], set[str]]:
-    driver = store._driver  # type: ignore[attr-defined]
-    records, _, _ = await driver.execute_query(TYPES, database_="neo4j")
+    assert isinstance(store, Neo4jStore)
+    records, _, _ = await store.with_driver(
+        lambda driver: driver.execute_query(TYPES, database_=store.database)
+    )
     return {(r["kind"], r["key"]): set(r["types"]) for r in records}
 
 

@@ -3,9 +3,10 @@
 Parsing, validating, coercing variables, converting thousands of inputs, the use-cases' checks
 and completing the result are all CPU work in pure Python: a 31,000-item document held the
 loop for 8 s, and `/healthz` waited as long. Here each operation runs in a worker thread, on
-that thread's own event loop; only the store's calls hop back to the app's loop (the Neo4j
-driver belongs to it), through `LoopBoundStore`. The loop itself only reads requests, writes
-responses and awaits the store.
+that thread's own event loop; only the store's calls hop back to the app's loop, through
+`LoopBoundStore` (the embedded store works in the app loop's executor; the Neo4j store hops on
+to a loop of its own, `service.store.loop_thread`). The loop itself only reads requests,
+writes responses and awaits the store.
 
 The workers are a dedicated pool: the embedded store runs its work in the default executor,
 and an operation waiting for the store must never hold the thread that the store needs.

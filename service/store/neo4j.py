@@ -1,6 +1,9 @@
 """Neo4jStore: the Store protocol over the official async driver.
 
-One driver per store, opened by `open()` (which also migrates) and closed by `close()`. Every
+One driver per store, opened by `open()` (which also migrates) and closed by `close()`. The
+driver and all the work around it (a path search's Python half included) run on the store's own
+event loop in a thread of its own (`LoopThread`), never on the caller's: any loop may await the
+store, and a long search does not hold the app's loop. Every
 call is one managed transaction (`execute_read` / `execute_write`) whose unit of work is
 idempotent and returns domain objects; the Cypher lives in `graph_schema.queries`.
 
@@ -86,6 +89,7 @@ from service.store.base import (
     RatingsAfter,
     ReviewAfter,
 )
+from service.store.loop_thread import LoopThread
 from service.store.neo4j_paths import DegreeCache, LayerStep, MeetInTheMiddle
 
 T = TypeVar("T")
@@ -545,6 +549,8 @@ class Neo4jStore:
         self._bookmarks: AsyncBookmarkManager = AsyncGraphDatabase.bookmark_manager()
         # Shared by every path search of this store: degrees steer the search only.
         self._degrees = DegreeCache()
+        # Where the driver lives and every call of this store runs (see the module's doc).
+        self._home = LoopThread("tiegraph-neo4j")
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -554,6 +560,9 @@ class Neo4jStore:
         Raises `StoreUnavailable` when Neo4j cannot be reached, and lets
         `graph_schema.MigrationError` through: the service must not start on a bad schema.
         """
+        await self._home.run(self._open_here)
+
+    async def _open_here(self) -> None:
         if self._driver is not None:
             return
         try:
@@ -618,17 +627,34 @@ class Neo4jStore:
             logger.info("planning the path statements ahead stopped: %s", e)
 
     async def close(self) -> None:
+        await self._home.run(self._close_here)
+        self._home.stop()
+
+    async def _close_here(self) -> None:
         if self._driver is not None:
             driver, self._driver = self._driver, None
             await driver.close()
 
     async def ping(self) -> None:
+        await self._home.run(self._ping_here)
+
+    async def _ping_here(self) -> None:
         driver = self._require_driver()
         with _driver_errors(self._budget):
             async with asyncio.timeout(self._connection_timeout):
                 async with driver.session(database=self._database) as session:
                     result = await session.run(cypher.PING)
                     await result.consume()
+
+    @property
+    def database(self) -> str:
+        """The Neo4j database this store reads and writes."""
+        return self._database
+
+    async def with_driver(self, work: Callable[[AsyncDriver], Awaitable[T]]) -> T:
+        """`await work(driver)` with this store's driver, on the store's loop (the driver
+        belongs to it): for tools that need Neo4j itself, such as profiling and tests."""
+        return await self._home.run(lambda: work(self._require_driver()))
 
     def _session(self, driver: AsyncDriver) -> AsyncSession:
         """A session that shares this store's bookmarks (read-your-writes)."""
@@ -641,6 +667,9 @@ class Neo4jStore:
 
     async def _read(self, work: Callable[..., Awaitable[T]], *args: Any) -> T:
         """`work` in a read transaction that the server cancels past the time budget."""
+        return await self._home.run(lambda: self._read_here(work, *args))
+
+    async def _read_here(self, work: Callable[..., Awaitable[T]], *args: Any) -> T:
         driver = self._require_driver()
         budgeted = _with_timeout(work, self._budget)
         with _driver_errors(self._budget):
@@ -655,6 +684,9 @@ class Neo4jStore:
 
     async def _write(self, work: Callable[..., Awaitable[T]], *args: Any) -> T:
         """`work` in a write transaction, one writer of this process at a time."""
+        return await self._home.run(lambda: self._write_here(work, *args))
+
+    async def _write_here(self, work: Callable[..., Awaitable[T]], *args: Any) -> T:
         driver = self._require_driver()
         with _driver_errors(self._budget):
             async with self._write_turn:
@@ -794,7 +826,11 @@ class Neo4jStore:
         return await self._read(_ratings, cypher.TO_REVIEW, params)
 
     async def export_snapshot(self, emit: Callable[[Exported], None]) -> None:
-        """One read transaction without the query budget: an export reads everything."""
+        """One read transaction without the query budget: an export reads everything.
+        `emit` is called on the store's thread while the caller awaits."""
+        await self._home.run(lambda: self._export_here(emit))
+
+    async def _export_here(self, emit: Callable[[Exported], None]) -> None:
         driver = self._require_driver()
         with _driver_errors(self._budget):
             async with driver.session(database=self._database) as session:

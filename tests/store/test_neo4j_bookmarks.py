@@ -5,9 +5,11 @@ through `neo4j://` routing alike."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
+from neo4j import AsyncDriver
 
 from service import contacts
 from service.domain import PersonFields, Role, Viewer
@@ -63,11 +65,14 @@ async def test_a_read_in_a_new_session_sees_the_write_of_another(store: Neo4jSto
     for i in range(20):
         person_id = f"ryw-{i}"
         await contacts.upsert_person(store, ADMIN, PersonFields(id=person_id, name=f"N{i}"))
+
         # Another session, opened by hand on the same driver and bookmark manager.
-        driver = store._require_driver()
-        async with store._session(driver) as session:
-            result = await session.run(
-                "MATCH (p:Person {id: $id}) RETURN p.name AS name", id=person_id
-            )
-            record = await result.single()
+        async def read_name(driver: AsyncDriver, person_id: str = person_id) -> Any:
+            async with store._session(driver) as session:
+                result = await session.run(
+                    "MATCH (p:Person {id: $id}) RETURN p.name AS name", id=person_id
+                )
+                return await result.single()
+
+        record = await store.with_driver(read_name)
         assert record is not None and record["name"] == f"N{i}"

@@ -8,10 +8,12 @@ Needs a real Neo4j (TIEGRAPH_NEO4J_*); without one these tests fail, never skip.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import random
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +40,7 @@ from service.domain import (
 )
 from service.errors import NotFound, StoreUnavailable
 from service.scoring import ScoringTable, rank_paths
+from service.store import neo4j_paths
 from service.store.base import PeopleAfter, RatingsAfter
 from service.store.neo4j import Neo4jStore
 from tests.conftest import TEST_QUERY_BUDGET, neo4j_settings, wipe_neo4j
@@ -695,3 +698,43 @@ async def test_concurrent_batches_through_a_hub_all_commit_without_deadlock(
     assert [len(r) for r in results] == [len(b) for b in batches]
     expected = {(d.from_id, d.to_id) for b in batches for d in b}
     assert await count_ratings(driver) == len(expected)
+
+
+def test_the_store_works_on_its_own_thread_for_any_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The driver and a search's Python half run on the store's thread (`LoopThread`), not
+    on the caller's loop: a long search cannot hold the app's loop, and a store opened under
+    one event loop serves another (each `asyncio.run` is a new loop)."""
+    searched_on: list[threading.Thread] = []
+    search = neo4j_paths.MeetInTheMiddle.run
+
+    async def spied(self: neo4j_paths.MeetInTheMiddle) -> list[Path]:
+        searched_on.append(threading.current_thread())
+        return await search(self)
+
+    monkeypatch.setattr(neo4j_paths.MeetInTheMiddle, "run", spied)
+    settings = neo4j_settings()
+    opened = Neo4jStore(
+        settings["uri"], settings["user"], settings["password"], settings["database"],
+        query_budget=TEST_QUERY_BUDGET,
+    )  # fmt: skip
+    asyncio.run(opened.open())
+    try:
+        asyncio.run(wipe_neo4j(settings))
+
+        async def seed() -> None:
+            await people(opened, "a", "b", "c", "d")
+            await opened.put_ratings(
+                [draft("a", "b", 1), draft("b", "c", 2), draft("c", "d", 1)], T0
+            )
+
+        asyncio.run(seed())
+        query = PathQuery(source="a", target="d", min_hops=1, max_hops=3, first=5, max_strength=5)
+        found = asyncio.run(opened.find_paths(query, ADMIN, TABLE))
+        assert [p.people for p in found] == [("a", "b", "c", "d")]
+        assert [thread.name for thread in searched_on] == ["tiegraph-neo4j"]
+        assert searched_on[0] is not threading.current_thread()
+    finally:
+        asyncio.run(opened.close())
+    assert not searched_on[0].is_alive(), "close() left the store's thread running"
