@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # How long a Neo4j write that failed transiently (a deadlock, Neo4j restarting) is
     # retried by the driver before the client gets SERVICE_UNAVAILABLE (seconds).
     neo4j_write_retry: float = Field(default=30.0, ge=0)
+    # Warm-path searches of 3-4 hops that run on Neo4j at once; more wait for a turn (at
+    # most the query budget). Past the cores both sides have, more only slow each other down.
+    neo4j_searches: int = Field(default=2, ge=1)
 
     @field_validator("scoring")
     @classmethod

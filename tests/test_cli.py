@@ -91,6 +91,21 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.scoring_table.p(1) == 0.9
 
 
+def test_neo4j_searches_reach_the_store_and_must_be_positive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from service.store.factory import make_store
+
+    monkeypatch.setenv("TIEGRAPH_STORE", "neo4j")
+    monkeypatch.setenv("TIEGRAPH_JWT_SECRET", SECRET)
+    monkeypatch.setenv("TIEGRAPH_NEO4J_SEARCHES", "6")
+    store = make_store(Settings())
+    assert store._searches == 6  # type: ignore[attr-defined]
+    monkeypatch.setenv("TIEGRAPH_NEO4J_SEARCHES", "0")
+    with pytest.raises(ValueError, match="neo4j_searches"):
+        Settings()
+
+
 def test_invalid_settings_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIEGRAPH_STORE", "postgres")
     result = runner.invoke(app, ["token", "--sub", "alice"])

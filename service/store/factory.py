@@ -36,6 +36,7 @@ def make_store(settings: Settings, *, read_only: bool = False) -> Store:
             database=settings.neo4j_database,
             query_budget=settings.query_budget,
             retry_time=settings.neo4j_write_retry,
+            searches=settings.neo4j_searches,
         )
         return neo4j_store
     from service.store.embedded import EmbeddedStore

@@ -518,6 +518,9 @@ class Neo4jStore:
         Seconds the driver keeps retrying a transaction that failed transiently.
     query_budget
         Seconds a read may run; past it the server cancels it (`QueryTooComplex`).
+    searches
+        Path searches of three or more hops that run at once; more wait for a turn, at most
+        `query_budget` seconds.
     migrations
         The migrations `open()` applies (default: the packaged ones); for tests.
     """
@@ -533,6 +536,7 @@ class Neo4jStore:
         retry_time: float = WRITE_RETRY_SECONDS,
         query_budget: float = 5.0,
         migrations: Sequence[Migration] | None = None,
+        searches: int = 2,
     ) -> None:
         self._uri = uri
         self._auth = (user, password or "") if user is not None else None
@@ -551,6 +555,9 @@ class Neo4jStore:
         self._degrees = DegreeCache()
         # Where the driver lives and every call of this store runs (see the module's doc).
         self._home = LoopThread("tiegraph-neo4j")
+        # Path searches of three or more hops in flight at once; more wait (`find_paths`).
+        self._searches = searches
+        self._search_turns = asyncio.Semaphore(searches)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -587,6 +594,9 @@ class Neo4jStore:
             await driver.close()
             raise
         self._driver = driver
+        # Made on the store's loop: a reopened store has a new one.
+        self._write_turn = asyncio.Lock()
+        self._search_turns = asyncio.Semaphore(self._searches)
         await self._plan_path_statements()
 
     async def _plan_path_statements(self) -> None:
@@ -803,7 +813,28 @@ class Neo4jStore:
     # --- traversal ------------------------------------------------------------------------
 
     async def find_paths(self, query: PathQuery, viewer: Viewer, table: ScoringTable) -> list[Path]:
-        return await self._read(_find_paths, query, viewer, table, self._degrees)
+        if query.max_hops <= 2:  # one statement: no turn needed
+            return await self._read(_find_paths, query, viewer, table, self._degrees)
+        return await self._home.run(lambda: self._search_in_turn(query, viewer, table))
+
+    async def _search_in_turn(
+        self, query: PathQuery, viewer: Viewer, table: ScoringTable
+    ) -> list[Path]:
+        """A multi-statement search once one of the `searches` turns is free.
+
+        Past `searches` at once, more searches only share the same CPUs (Neo4j's and this
+        thread's) and all of them slow down: with 8 hub searches in flight at tier L, some
+        ran past the time budget. Waiting for a turn is bounded by the budget too.
+        """
+        try:
+            async with asyncio.timeout(self._budget):
+                await self._search_turns.acquire()
+        except TimeoutError as e:
+            raise over_time_budget(self._budget) from e
+        try:
+            return await self._read_here(_find_paths, query, viewer, table, self._degrees)
+        finally:
+            self._search_turns.release()
 
     async def mutual_connections(self, a: str, b: str, viewer: Viewer) -> list[Person]:
         params = {"a": a, "b": b, **_viewer_params(viewer)}

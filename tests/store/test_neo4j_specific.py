@@ -738,3 +738,61 @@ def test_the_store_works_on_its_own_thread_for_any_event_loop(
     finally:
         asyncio.run(opened.close())
     assert not searched_on[0].is_alive(), "close() left the store's thread running"
+
+
+async def test_searches_take_turns_and_a_wait_past_the_budget_is_too_complex(
+    store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most `searches` path searches of 3-4 hops run at once; the others wait for a turn,
+    and one that cannot get a turn within the time budget is answered as over the budget.
+    The search itself is replaced by one that holds its turn until the test lets it go."""
+    from service.errors import QueryTooComplex
+    from service.store import neo4j as neo4j_module
+
+    running, most = [0], [0]
+    release = threading.Event()
+
+    async def held_search(tx: Any, query: PathQuery, *args: Any) -> list[Path]:
+        if query.max_hops <= 2:
+            return []
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        await asyncio.to_thread(release.wait, 30)
+        running[0] -= 1
+        return []
+
+    monkeypatch.setattr(neo4j_module, "_find_paths", held_search)
+    settings = neo4j_settings()
+    turns = Neo4jStore(
+        settings["uri"], settings["user"], settings["password"], settings["database"],
+        query_budget=3.0, searches=2,
+    )  # fmt: skip
+    await turns.open()
+    try:
+        query = PathQuery("a", "b", min_hops=1, max_hops=3, first=5, max_strength=5)
+        searches = [asyncio.ensure_future(turns.find_paths(query, ADMIN, TABLE)) for _ in range(3)]
+        # The third finds both turns taken for longer than its budget.
+        done, _ = await asyncio.wait(searches, return_when=asyncio.FIRST_COMPLETED)
+        (late,) = done
+        with pytest.raises(QueryTooComplex) as caught:
+            late.result()
+        assert caught.value.extensions() == {"code": "QUERY_TOO_COMPLEX", "reason": "time budget"}
+        assert most[0] == 2
+        # Two more wait for the turns the first two hold, and get them once they are free.
+        waiting = [asyncio.ensure_future(turns.find_paths(query, ADMIN, TABLE)) for _ in range(2)]
+        await asyncio.sleep(0.2)
+        release.set()
+        results = await asyncio.gather(*(s for s in searches if s is not late), *waiting)
+        assert results == [[], [], [], []]
+        assert most[0] == 2
+        # Two hops are one statement and need no turn: answered while turns are taken.
+        release.clear()
+        held = [asyncio.ensure_future(turns.find_paths(query, ADMIN, TABLE)) for _ in range(2)]
+        await asyncio.sleep(0.2)
+        short = dataclasses.replace(query, max_hops=2)
+        assert await asyncio.wait_for(turns.find_paths(short, ADMIN, TABLE), 5) == []
+        release.set()
+        await asyncio.gather(*held)
+    finally:
+        release.set()
+        await turns.close()
