@@ -763,36 +763,47 @@ async def test_searches_take_turns_and_a_wait_past_the_budget_is_too_complex(
 
     monkeypatch.setattr(neo4j_module, "_find_paths", held_search)
     settings = neo4j_settings()
-    turns = Neo4jStore(
-        settings["uri"], settings["user"], settings["password"], settings["database"],
-        query_budget=3.0, searches=2,
-    )  # fmt: skip
+
+    def opened(budget: float) -> Neo4jStore:
+        return Neo4jStore(
+            settings["uri"], settings["user"], settings["password"], settings["database"],
+            query_budget=budget, searches=2,
+        )  # fmt: skip
+
+    query = PathQuery("a", "b", min_hops=1, max_hops=3, first=5, max_strength=5)
+    turns = opened(budget=20.0)
     await turns.open()
     try:
-        query = PathQuery("a", "b", min_hops=1, max_hops=3, first=5, max_strength=5)
-        searches = [asyncio.ensure_future(turns.find_paths(query, ADMIN, TABLE)) for _ in range(3)]
-        # The third finds both turns taken for longer than its budget.
-        done, _ = await asyncio.wait(searches, return_when=asyncio.FIRST_COMPLETED)
-        (late,) = done
-        with pytest.raises(QueryTooComplex) as caught:
-            late.result()
-        assert caught.value.extensions() == {"code": "QUERY_TOO_COMPLEX", "reason": "time budget"}
-        assert most[0] == 2
-        # Two more wait for the turns the first two hold, and get them once they are free.
-        waiting = [asyncio.ensure_future(turns.find_paths(query, ADMIN, TABLE)) for _ in range(2)]
-        await asyncio.sleep(0.2)
-        release.set()
-        results = await asyncio.gather(*(s for s in searches if s is not late), *waiting)
-        assert results == [[], [], [], []]
-        assert most[0] == 2
-        # Two hops are one statement and need no turn: answered while turns are taken.
-        release.clear()
-        held = [asyncio.ensure_future(turns.find_paths(query, ADMIN, TABLE)) for _ in range(2)]
-        await asyncio.sleep(0.2)
+        # Four at once: two run, two wait, and all four are answered once the first go.
+        searches = [asyncio.ensure_future(turns.find_paths(query, ADMIN, TABLE)) for _ in range(4)]
+        await asyncio.sleep(0.5)
+        assert (running[0], most[0]) == (2, 2)
+        # Two hops are one statement and need no turn: answered while both turns are taken.
         short = dataclasses.replace(query, max_hops=2)
         assert await asyncio.wait_for(turns.find_paths(short, ADMIN, TABLE), 5) == []
         release.set()
-        await asyncio.gather(*held)
+        assert await asyncio.gather(*searches) == [[], [], [], []]
+        assert most[0] == 2
     finally:
         release.set()
         await turns.close()
+
+    # Both turns held (taken directly, so that no transaction outlives its own budget): a
+    # search that cannot start within the budget is answered as past it.
+    tight = opened(budget=0.5)
+    await tight.open()
+    try:
+        home, semaphore = tight._home, tight._search_turns
+        for _ in range(2):
+            await home.run(semaphore.acquire)
+        with pytest.raises(QueryTooComplex) as caught:
+            await tight.find_paths(query, ADMIN, TABLE)
+        assert caught.value.extensions() == {"code": "QUERY_TOO_COMPLEX", "reason": "time budget"}
+    finally:
+
+        async def give_back() -> None:
+            semaphore.release()
+            semaphore.release()
+
+        await home.run(give_back)
+        await tight.close()
