@@ -5,7 +5,7 @@ layer of thousands of steps, joining prefixes to suffixes. On the app's event lo
 those pieces held the loop for up to 80 ms (tier L, from a hub), and with 8 such questions in
 flight `/healthz` waited behind all of them (p99 108 ms). On a loop of its own the search still
 uses the same CPU, but the app's loop gets the interpreter back within Python's switch interval
-(5 ms) to read requests and answer cheap ones.
+(1 ms under `tiegraph serve`, see `service.runtime`) to read requests and answer cheap ones.
 
 `LoopThread.run` may be awaited from any loop (the app's, a GraphQL worker's, a test's); the
 caller's context variables follow the work, and cancelling the caller cancels the work.

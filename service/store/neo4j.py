@@ -3,9 +3,9 @@
 One driver per store, opened by `open()` (which also migrates) and closed by `close()`. The
 driver and all the work around it (a path search's Python half included) run on the store's own
 event loop in a thread of its own (`LoopThread`), never on the caller's: any loop may await the
-store, and a long search does not hold the app's loop. Every
-call is one managed transaction (`execute_read` / `execute_write`) whose unit of work is
-idempotent and returns domain objects; the Cypher lives in `graph_schema.queries`.
+store, and a long search does not hold the app's loop. Every call is one managed transaction
+(`execute_read` / `execute_write`) whose unit of work is idempotent and returns domain objects;
+the Cypher lives in `graph_schema.queries`.
 
 - Driver failures become `StoreUnavailable` with the driver's reason; a unit of work that
   raises rolls its transaction back, so a failed write has changed nothing.
