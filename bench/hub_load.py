@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import threading
-import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,15 +27,9 @@ from bench.network import WARM_UP, Pair, pick_pairs, read_meta, read_network
 @dataclass
 class HubLoad:
     searches: int
-    requests: int = 0
-    seconds: float = 0.0
-    failures: Counter[str] = field(default_factory=Counter)
+    clients: scale.Throughput = field(default_factory=scale.Throughput)
     health: list[float] = field(default_factory=list)
     rss: float | None = None
-
-    @property
-    def per_second(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
 
 
 def measure(
@@ -52,30 +44,10 @@ def measure(
         with service.client() as client:  # warm the plans and caches, unmeasured
             for pair in warmup:
                 scale.ask(client, "warmPaths 4", pair)
-        stop = time.monotonic() + args.seconds
-        lock = threading.Lock()
-
-        def client_loop(k: int) -> None:
-            with service.client() as client:
-                n = k
-                while time.monotonic() < stop:
-                    _, answer, error = scale.ask(client, *work[n % len(work)])
-                    with lock:
-                        run.requests += 1
-                        if answer is None:
-                            run.failures[(error or "?").split(" ")[0]] += 1
-                    n += scale.CLIENTS
-
         probe_run = scale.StoreRun("neo4j")
         probe = threading.Thread(target=scale.probe_health, args=(service, probe_run, args.seconds))
-        threads = [threading.Thread(target=client_loop, args=(k,)) for k in range(scale.CLIENTS)]
-        started = time.perf_counter()
         probe.start()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        run.seconds = time.perf_counter() - started
+        run.clients = scale.run_clients(service, lambda n: work[n % len(work)], args.seconds)
         probe.join()
         run.health = probe_run.health
         run.rss = scale.rss_mib(service.process.pid)
@@ -85,7 +57,7 @@ def measure(
 
 
 def render(runs: list[HubLoad], args: argparse.Namespace) -> str:
-    base = runs[0]
+    base = runs[0].clients
     lines = [
         f"8 clients, warmPaths maxHops 4 from and to hubs, {args.seconds:g} s per row; "
         f"`/healthz` polled every 20 ms; first row is the baseline.",
@@ -95,12 +67,13 @@ def render(runs: list[HubLoad], args: argparse.Namespace) -> str:
         "|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for run in runs:
-        failed = ", ".join(f"{n} {code}" for code, n in run.failures.most_common()) or "0"
+        clients = run.clients
         health = run.health or [float("nan")]
         lines.append(
-            f"| {run.searches} | {run.per_second:.2f} | "
-            f"{run.per_second / base.per_second if base.per_second else 0:.2f}x | "
-            f"{failed} of {run.requests} | {scale.ms(scale.percentile(health, 0.5))} | "
+            f"| {run.searches} | {clients.per_second:.2f} | "
+            f"{clients.per_second / base.per_second if base.per_second else 0:.2f}x | "
+            f"{clients.describe_failures()} of {clients.requests} | "
+            f"{scale.ms(scale.percentile(health, 0.5))} | "
             f"{scale.ms(scale.percentile(health, 0.99))} | {scale.ms(max(health))} | "
             f"{run.rss or 0:.0f} |"
         )

@@ -42,6 +42,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,13 +186,30 @@ class Samples:
 
 
 @dataclass
+class Throughput:
+    """What CLIENTS clients got done in `seconds`: requests, and the failed ones by code."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    failures: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def describe_failures(self) -> str:
+        """'0', or e.g. '4 QUERY_TOO_COMPLEX, 1 SERVICE_UNAVAILABLE'."""
+        return ", ".join(f"{n} {code}" for code, n in self.failures.most_common()) or "0"
+
+
+@dataclass
 class StoreRun:
     store: str
     load_seconds: float | None = None
     load_how: str = ""
     latency: dict[tuple[str, str], Samples] = field(default_factory=dict)
     answers: dict[tuple[str, str, str, str], Answer | None] = field(default_factory=dict)
-    throughput: tuple[int, int, float] | None = None  # requests, errors, seconds
+    throughput: Throughput | None = None  # mixed warmPaths, 8 clients
     health: list[float] = field(default_factory=list)
     health_errors: int = 0
     rss: float | None = None
@@ -488,20 +506,21 @@ def ask(client: httpx.Client, kind: str, pair: Pair) -> tuple[float, Answer | No
 
 def run_clients(
     service: Service, work: Callable[[int], tuple[str, Pair]], seconds: float
-) -> tuple[int, int, float]:
+) -> Throughput:
     """CLIENTS threads, each with its own connection, asking `work(n)` until time is up."""
     stop = time.monotonic() + seconds
-    done = [0] * CLIENTS
-    failed = [0] * CLIENTS
+    result = Throughput()
+    lock = threading.Lock()
 
     def client_loop(k: int) -> None:
         with service.client() as client:
             n = k
             while time.monotonic() < stop:
-                kind, pair = work(n)
-                _, answer, _ = ask(client, kind, pair)
-                done[k] += 1
-                failed[k] += answer is None
+                _, answer, error = ask(client, *work(n))
+                with lock:
+                    result.requests += 1
+                    if answer is None:
+                        result.failures[(error or "?").split(" ")[0]] += 1
                 n += CLIENTS
 
     start = time.perf_counter()
@@ -510,7 +529,8 @@ def run_clients(
         t.start()
     for t in threads:
         t.join()
-    return sum(done), sum(failed), time.perf_counter() - start
+    result.seconds = time.perf_counter() - start
+    return result
 
 
 def measure_service(
@@ -545,7 +565,7 @@ def measure_service(
             ("warmPaths 3", p) for p in pairs[WARM_UP]
         ]
         run.throughput = run_clients(service, lambda n: mixed[n % len(mixed)], args.seconds)
-        log(f"{store}: {run.throughput[0] / run.throughput[2]:.1f} requests/s, 8 clients")
+        log(f"{store}: {run.throughput.per_second:.1f} requests/s, 8 clients")
         hub_work = [("warmPaths 4", p) for p in pairs["from hub"] + pairs["to hub"]] or mixed
         probe = threading.Thread(target=probe_health, args=(service, run, args.seconds))
         probe.start()
@@ -813,15 +833,15 @@ def render(report: Report, args: argparse.Namespace) -> str:
         "| store | mixed warmPaths req/s | errors | /healthz p50 ms | /healthz p99 ms "
         "| /healthz max ms | service RSS MiB |"
     )
-    add("|---|---:|---:|---:|---:|---:|---:|")
+    add("|---|---:|---|---:|---:|---:|---:|")
     for run in report.runs:
         if run.throughput is None:
             continue
-        n, errors, seconds = run.throughput
         h = run.health or [float("nan")]
         rss = f"{run.rss:,.0f}" if run.rss is not None else "?"
         add(
-            f"| {run.store} | {n / seconds:,.1f} | {errors} | {ms(percentile(h, 0.5))} "
+            f"| {run.store} | {run.throughput.per_second:,.1f} "
+            f"| {run.throughput.describe_failures()} | {ms(percentile(h, 0.5))} "
             f"| {ms(percentile(h, 0.99))} | {ms(max(h))} | {rss} |"
         )
     add("")
