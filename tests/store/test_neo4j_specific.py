@@ -40,6 +40,7 @@ from service.domain import (
 )
 from service.errors import NotFound, StoreUnavailable
 from service.scoring import ScoringTable, rank_paths
+from service.store import neo4j as store_module
 from service.store import neo4j_paths
 from service.store.base import PeopleAfter, RatingsAfter
 from service.store.neo4j import Neo4jStore
@@ -676,6 +677,69 @@ async def test_a_search_past_the_time_budget_is_cancelled_as_too_complex(
         assert await store.get_people(["k0"])
     finally:
         await tight.close()
+
+
+async def test_a_one_statement_read_past_the_time_budget_is_cancelled_as_too_complex(
+    store: Neo4jStore,
+) -> None:
+    """One statement runs as an auto-commit transaction, under the same server timeout."""
+    from service.errors import QueryTooComplex
+
+    settings = neo4j_settings()
+    tight = Neo4jStore(
+        settings["uri"], settings["user"], settings["password"], settings["database"],
+        query_budget=0.5,
+    )  # fmt: skip
+    await tight.open()
+    slow = "UNWIND range(1, 1000000000) AS x WITH x WHERE x % 7 = 3 RETURN count(x) AS n"
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryTooComplex) as caught:
+            await tight._read(store_module._single_value, slow, {}, "n")
+        assert caught.value.extensions() == {"code": "QUERY_TOO_COMPLEX", "reason": "time budget"}
+        assert time.monotonic() - started < 10
+        # the server cancelled it: no transaction of that statement is left running
+        running = await tight.with_driver(_running_statements)
+        assert slow not in running
+    finally:
+        await tight.close()
+
+
+async def _running_statements(driver: AsyncDriver) -> list[str]:
+    records, _, _ = await driver.execute_query("SHOW TRANSACTIONS YIELD currentQuery")
+    return [record["currentQuery"] for record in records]
+
+
+async def test_one_statement_reads_run_auto_commit_and_fall_back_when_retryable(
+    store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lookup is one auto-commit round trip; an error worth retrying sends it through the
+    managed transaction, which the driver retries. The failure is injected: a connection
+    that Neo4j drops at just that moment cannot be produced on demand here."""
+    from neo4j.exceptions import ClientError, SessionExpired
+
+    await people(store, "a", "b")
+    statements: list[str] = []
+    fail_with: list[Exception] = []
+    run = store_module._AutoCommit.run
+
+    async def spied(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        statements.append(query)
+        if fail_with:
+            raise fail_with.pop()
+        return await run(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(store_module._AutoCommit, "run", spied)
+    assert set(await store.get_people(["a", "b"])) == {"a", "b"}
+    assert statements == [q.PEOPLE_GET]
+
+    fail_with.append(SessionExpired("the connection was closed by the server"))
+    assert set(await store.get_people(["a"])) == {"a"}  # answered by the managed retry
+    assert len(statements) == 2
+
+    fail_with.append(ClientError("not worth retrying"))
+    with pytest.raises(ClientError):
+        await store.get_people(["a"])
 
 
 async def test_concurrent_batches_through_a_hub_all_commit_without_deadlock(
