@@ -1,8 +1,10 @@
 """What a request costs over HTTP beyond the work it asks for.
 
-Starts the real service (`python -m service serve`, uvicorn, embedded store in a temporary
-directory, authentication on with a bearer token), then sends sequential requests over one
-keep-alive connection with httpx, the three kinds taking turns, and reports latency percentiles for
+Starts the real service (`python -m service serve`, uvicorn, the embedded store in a temporary
+directory or, with ``--store neo4j``, the Neo4j at ``TIEGRAPH_NEO4J_URI``; authentication on
+with a bearer token), seeds six people (it writes them: give it a Neo4j of its own), then
+sends sequential requests over one keep-alive connection with httpx, the three kinds taking
+turns, and reports latency percentiles for
 
 - ``GET /healthz``: the floor, everything but GraphQL (uvicorn, middlewares, routing);
 - the trivial query ``{ person(id: "x") { id } }``;
@@ -11,6 +13,8 @@ keep-alive connection with httpx, the three kinds taking turns, and reports late
 The ratio person/healthz is measured in the same run, so it holds on any machine.
 
     .venv/bin/python -m bench.http_overhead [--requests 2000] [--warmup 300] [--dev]
+    set -a; . .neo4j/overhead.env; set +a  # scripts/neo4j-local start --data-dir ... --port ...
+    .venv/bin/python -m bench.http_overhead --store neo4j
 """
 
 from __future__ import annotations
@@ -63,26 +67,33 @@ def free_port() -> int:
         return port
 
 
-def start_service(data_dir: Path, port: int, dev: bool) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIEGRAPH_")}
+def start_service(data_dir: Path, port: int, dev: bool, store: str) -> subprocess.Popen[bytes]:
+    """The service; on Neo4j with the caller's TIEGRAPH_NEO4J_* and no other TIEGRAPH_*."""
+
+    def kept(key: str) -> bool:
+        return not key.startswith("TIEGRAPH_") or (
+            store == "neo4j" and key.startswith("TIEGRAPH_NEO4J_")
+        )
+
+    env = {k: v for k, v in os.environ.items() if kept(k)}
     env.update(TIEGRAPH_JWT_SECRET=SECRET, TIEGRAPH_LOG_LEVEL="WARNING")
-    command = [sys.executable, "-m", "service", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "service", "serve", "--port", str(port), "--store", store]
     command += ["--data-dir", str(data_dir), *(["--dev"] if dev else [])]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
 def wait_until_up(client: httpx.Client, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the service exited with {process.returncode}")
         try:
-            if client.get("/healthz").status_code == 200:
+            if client.get("/readyz").status_code == 200:  # the store is open
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.05)
-    raise SystemExit("the service did not start within 30 s")
+    raise SystemExit("the service was not ready within 120 s")
 
 
 def measure(
@@ -116,14 +127,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--dev", action="store_true", help="no authentication (no token sent)")
+    parser.add_argument("--store", choices=("embedded", "neo4j"), default="embedded")
     args = parser.parse_args()
+    if args.store == "neo4j" and not os.environ.get("TIEGRAPH_NEO4J_URI"):
+        raise SystemExit("--store neo4j needs TIEGRAPH_NEO4J_URI (and its user and password)")
 
     settings = Settings(jwt_secret=SECRET, jwt_issuer=None, jwt_audience=None)
     token = mint_token(settings, sub="root", role=Role.ADMIN, ttl=timedelta(hours=2))
     headers = {} if args.dev else {"Authorization": f"Bearer {token}"}
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        process = start_service(Path(tmp) / "data", port, args.dev)
+        process = start_service(Path(tmp) / "data", port, args.dev, args.store)
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
                 wait_until_up(client, process)
@@ -146,7 +160,7 @@ def main() -> None:
     mode = "--dev" if args.dev else "bearer token"
     print(
         f"{args.requests} sequential requests of each kind, taking turns, "
-        f"after {args.warmup} warm-up rounds ({mode})"
+        f"after {args.warmup} warm-up rounds ({mode}, {args.store} store)"
     )
     print()
     print("| request | p50 ms | p90 ms | p99 ms | max ms | mean ms |")
