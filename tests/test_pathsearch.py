@@ -69,8 +69,17 @@ def as_reference(paths: Iterable[Path], table: Mapping[int, float]) -> list[RefP
     return list(found.values())
 
 
+# How the search weighs a second hop on the target side for maxHops 4 changes its speed only:
+# with it never grown, as shipped, and always grown the answers must be the reference's.
+SECOND_HOP = {"never": 0, "as shipped": pathsearch._WALK_PER_RATING, "always": 10**9}
+
+
+@pytest.mark.parametrize("second_hop", SECOND_HOP)
 @pytest.mark.parametrize("seed", range(100))
-def test_find_paths_ranks_like_the_reference(seed: int) -> None:
+def test_find_paths_ranks_like_the_reference(
+    seed: int, second_hop: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pathsearch, "_WALK_PER_RATING", SECOND_HOP[second_hop])
     rng = random.Random(seed)
     size = rng.randint(4, 11)
     people = [f"p{i}" for i in range(size)]
