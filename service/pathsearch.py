@@ -827,7 +827,10 @@ class _BestFirst:
             cu = classes(u, default_class) << 10
             adj_u = adj[u]
             for v in self._candidates(u, left):
-                if v in avoid or v in people:
+                # Too far from the target first: from a hub, most neighbours are.
+                to_target = hops_to_target(v, far)
+                least_after = hops + 1 + to_target
+                if least_after > max_hops or v in avoid or v in people:
                     continue
                 code = codes[adj_u[v][TIE] | cu | classes(v, default_class) << 12]
                 if not code:
@@ -848,10 +851,6 @@ class _BestFirst:
                         if len(floor) >= first:
                             cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE)
                     heapq.heappush(heap, (-total, hops + 1, path, total, path_steps))
-                    continue
-                to_target = hops_to_target(v, far)
-                least_after = hops + 1 + to_target
-                if least_after > max_hops:
                     continue
                 next_score = score * p[code & 7]
                 # `_tail`, inlined: this loop runs for every neighbour of a hub.
