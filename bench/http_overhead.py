@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import scale
 from service.api.auth import mint_token
 from service.domain import Role
 from service.settings import Settings
@@ -60,23 +60,10 @@ mutation {
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def start_service(data_dir: Path, port: int, dev: bool, store: str) -> subprocess.Popen[bytes]:
     """The service; on Neo4j with the caller's TIEGRAPH_NEO4J_* and no other TIEGRAPH_*."""
-
-    def kept(key: str) -> bool:
-        return not key.startswith("TIEGRAPH_") or (
-            store == "neo4j" and key.startswith("TIEGRAPH_NEO4J_")
-        )
-
-    env = {k: v for k, v in os.environ.items() if kept(k)}
-    env.update(TIEGRAPH_JWT_SECRET=SECRET, TIEGRAPH_LOG_LEVEL="WARNING")
+    neo4j = scale.callers_neo4j() if store == "neo4j" else {}
+    env = scale.clean_env({**neo4j, "TIEGRAPH_JWT_SECRET": SECRET, "TIEGRAPH_LOG_LEVEL": "WARNING"})
     command = [sys.executable, "-m", "service", "serve", "--port", str(port), "--store", store]
     command += ["--data-dir", str(data_dir), *(["--dev"] if dev else [])]
     return subprocess.Popen(command, cwd=ROOT, env=env)
@@ -135,7 +122,7 @@ def main() -> None:
     settings = Settings(jwt_secret=SECRET, jwt_issuer=None, jwt_audience=None)
     token = mint_token(settings, sub="root", role=Role.ADMIN, ttl=timedelta(hours=2))
     headers = {} if args.dev else {"Authorization": f"Bearer {token}"}
-    port = free_port()
+    port = scale.free_port()
     with tempfile.TemporaryDirectory() as tmp:
         process = start_service(Path(tmp) / "data", port, args.dev, args.store)
         try:

@@ -14,7 +14,6 @@ each run against the first one (the baseline, measured in the same run).
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,8 +34,7 @@ class HubLoad:
 def measure(
     searches: int, warmup: list[Pair], work: list[tuple[str, Pair]], args: argparse.Namespace
 ) -> HubLoad:
-    env = {key: value for key, value in os.environ.items() if key.startswith("TIEGRAPH_NEO4J")}
-    env["TIEGRAPH_NEO4J_SEARCHES"] = str(searches)
+    env = {**scale.callers_neo4j(), "TIEGRAPH_NEO4J_SEARCHES": str(searches)}
     service = scale.Service("neo4j", env, None, args.work_dir / f"serve-{searches}.log")
     run = HubLoad(searches)
     try:

@@ -157,6 +157,11 @@ def tiegraph_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "service", *args]
 
 
+def callers_neo4j() -> dict[str, str]:
+    """The caller's TIEGRAPH_NEO4J_* settings: where its Neo4j is and how to log in."""
+    return {k: v for k, v in os.environ.items() if k.startswith("TIEGRAPH_NEO4J_")}
+
+
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for tiegraph subprocesses: no stray TIEGRAPH_* from the caller but
     Neo4j's address, so that every setting the run depends on is one this runner chose."""
@@ -613,7 +618,7 @@ class Neo4jServer:
     def __init__(self, args: argparse.Namespace, tier: str) -> None:
         self.started: Path | None = None
         if os.environ.get("TIEGRAPH_NEO4J_URI"):
-            self.env = {k: v for k, v in os.environ.items() if k.startswith("TIEGRAPH_NEO4J_")}
+            self.env = callers_neo4j()
             self.memory = "the caller's server (TIEGRAPH_NEO4J_URI)"
             if not getattr(args, "neo4j_loaded", False):
                 self.wipe()
