@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from bench.load import MIX
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.bench_tools import run_module, table_rows
 
 
 @pytest.mark.parametrize(
@@ -21,22 +17,9 @@ def test_load_script_runs_every_operation_without_errors(store: str) -> None:
     if store == "neo4j" and not os.environ.get("TIEGRAPH_NEO4J_URI"):
         pytest.fail("TIEGRAPH_NEO4J_URI is not set (the neo4j tests need a real Neo4j)")
     args = ["--store", store, "--clients", "4", "--seconds", "5", "--people", "120"]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.load", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_module("bench.load", *args, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    rows = {
-        cells[0]: cells
-        for line in done.stdout.splitlines()
-        if line.startswith("| ") and not line.startswith("| operation")
-        for cells in [[c.strip() for c in line.strip("|").split("|")]]
-    }
+    rows = {cells[0]: cells for cells in table_rows(done.stdout)}
     for op in MIX:
         assert op in rows, done.stdout
         assert int(rows[op][1].replace(",", "")) > 0, rows[op]
