@@ -720,7 +720,6 @@ class Neo4jStore:
         cluster that changed leader), the managed transaction retries it as before.
         """
         driver = self._require_driver()
-        budgeted = _with_timeout(work, self._budget)
         with _driver_errors(self._budget):
             try:
                 # The server's timeout cancels the transaction; this one also bounds the
@@ -734,6 +733,7 @@ class Neo4jStore:
                                 if not e.is_retryable():
                                     raise
                                 logger.info("retrying a read in a managed transaction: %s", e)
+                        budgeted = _with_timeout(work, self._budget)
                         return await session.execute_read(budgeted, *args)
             except TimeoutError as e:
                 raise over_time_budget(self._budget) from e
