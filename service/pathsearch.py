@@ -659,7 +659,7 @@ _Entry: TypeAlias = tuple[float, int, tuple[str, ...], float, tuple[int, ...]]
 # stratum, maxHops 4, in-process: with 1 instead of 3, max 300-537 ms at distance 2 and
 # 213-339 ms at distance 3; with 3, 153-171 ms and 94-143 ms, and no stratum's p50 worse
 # (5 made questions to hubs slower: their second hop reads a hub's neighbours).
-_WALK_PER_RATING: Final = 3
+_WALK_PER_RATING = 3
 
 
 class _BestFirst:

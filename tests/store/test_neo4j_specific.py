@@ -811,21 +811,18 @@ async def test_searches_take_turns_and_a_wait_past_the_budget_is_too_complex(
     and one that cannot get a turn within the time budget is answered as over the budget.
     The search itself is replaced by one that holds its turn until the test lets it go."""
     from service.errors import QueryTooComplex
-    from service.store import neo4j as neo4j_module
 
     running, most = [0], [0]
     release = threading.Event()
 
     async def held_search(tx: Any, query: PathQuery, *args: Any) -> list[Path]:
-        if query.max_hops <= 2:
-            return []
         running[0] += 1
         most[0] = max(most[0], running[0])
         await asyncio.to_thread(release.wait, 30)
         running[0] -= 1
         return []
 
-    monkeypatch.setattr(neo4j_module, "_find_paths", held_search)
+    monkeypatch.setattr(store_module, "_find_paths", held_search)
     settings = neo4j_settings()
 
     def opened(budget: float) -> Neo4jStore:
