@@ -492,9 +492,7 @@ class _Neighbourhoods:
     ) -> list[LayerStep]:
         statement = cypher.layer_query(strongest, weakest, inward=inward)
         params = cypher.bundle({**self._viewer, "frontier": list(frontier), "only": only})
-        return [
-            LayerStep(*row) for row in await _single_value(self._tx, statement, params, "steps")
-        ]
+        return list(map(LayerStep._make, await _single_value(self._tx, statement, params, "steps")))
 
     async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
         known, missing = self._degrees.known(keys)

@@ -27,15 +27,17 @@ from __future__ import annotations
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from service.domain import Path, PathQuery, Step
-from service.scoring import TIE_TOLERANCE, ScoringTable, could_still_rank, scored
+from service.scoring import TIE_TOLERANCE, ScoringTable, could_still_rank
+
+# The search handles tens of thousands of rows per question, so its own records are named
+# tuples: building one costs a third of a frozen dataclass (measured with py-spy at 100,000
+# people, where dataclass __init__ was the largest single cost of the search's own time).
 
 
-@dataclass(frozen=True, slots=True)
-class LayerStep:
+class LayerStep(NamedTuple):
     """One row of a layer: a step between a frontier person and another, as Neo4j found it.
 
     People are named by key (Neo4j's elementId) inside a search; `far_id` is the person id.
@@ -136,12 +138,30 @@ WHOLE_READ_DEGREE = 200
 WHOLE_JOIN_RATINGS = 2_000
 
 
-@dataclass(frozen=True, slots=True)
-class _Part:
+class _Hop(NamedTuple):
+    """A step as the search knows it: `Step` without groups, which are read for the answer."""
+
+    from_id: str
+    to_id: str
+    strength: int
+    rated_by: str
+
+    def step(self) -> Step:
+        return Step(self.from_id, self.to_id, self.strength, self.rated_by, ())
+
+
+class _Part(NamedTuple):
     """A prefix (source ... end) or a suffix (end ... target) of a path, with its score."""
 
     people: tuple[str, ...]
-    steps: tuple[Step, ...]
+    steps: tuple[_Hop, ...]
+    score: float
+
+
+class _Found(NamedTuple):
+    """A whole path the search found."""
+
+    steps: tuple[_Hop, ...]
     score: float
 
 
@@ -208,17 +228,20 @@ class MeetInTheMiddle:
     ) -> None:
         self.query = query
         self.table = table
+        # table.p(s) as a tuple indexed by strength, and the best of them: read per row.
+        self._p = (0.0, *table.probabilities)
+        self._best_p = table.best_p
         self._source = source
         self._key = {query.source: ends[0], query.target: ends[1]}
         self._degree = {query.source: degrees[0], query.target: degrees[1]}
         # Joining layers already read: the same frontier, caps and far ends at a lower
         # threshold give the same steps.
         self._joined: dict[
-            tuple[bool, frozenset[tuple[str, int]], frozenset[str]], dict[str, list[Step]]
+            tuple[bool, frozenset[tuple[str, int]], frozenset[str]], dict[str, list[_Hop]]
         ] = {}
         # Full layers already read, per (inward, person id): the weakest strength read so far
         # and the steps. A lower threshold reads only the strengths not read yet.
-        self._read: dict[tuple[bool, str], tuple[int, list[Step]]] = {}
+        self._read: dict[tuple[bool, str], tuple[int, list[_Hop]]] = {}
         # Whether the current threshold left out a step or a part (else nothing is missing),
         # and the best score a path through anything it left out could have.
         self._pruned = False
@@ -231,7 +254,7 @@ class MeetInTheMiddle:
 
     async def run(self) -> list[Path]:
         first = self.query.first
-        found: dict[tuple[str, ...], Path] = {}
+        found: dict[tuple[str, ...], _Found] = {}
         tau = THRESHOLDS[0]
         while True:
             self._pruned, self._left_out = False, 0.0
@@ -245,16 +268,18 @@ class MeetInTheMiddle:
             # Any threshold above `bound` leaves out exactly what this one did: skip those.
             tau = next(t for t in THRESHOLDS if t < tau and t <= bound)
         kth = _kth_best(found.values(), first)
-        if kth is None:
-            return list(found.values())
-        return [path for path in found.values() if could_still_rank(path.score, kth)]
+        return [
+            Path(people, tuple(hop.step() for hop in path.steps), path.score)
+            for people, path in found.items()
+            if kth is None or could_still_rank(path.score, kth)
+        ]
 
     # --- one threshold --------------------------------------------------------------------
-    async def _paths_at_least(self, tau: float) -> dict[tuple[str, ...], Path]:
+    async def _paths_at_least(self, tau: float) -> dict[tuple[str, ...], _Found]:
         q = self.query
         forward = _Side(q.source, inward=False)
         backward = _Side(q.target, inward=True)
-        found: dict[tuple[str, ...], Path] = {}
+        found: dict[tuple[str, ...], _Found] = {}
         for _ in range(q.max_hops - 1):
             await self._learn_degrees(forward.ends() | backward.ends())
             cheaper = forward.cost(self._degree) <= backward.cost(self._degree)
@@ -276,25 +301,26 @@ class MeetInTheMiddle:
     def _cap(self, score: float, tau: float) -> int:
         """The weakest strength a step may have after a part of `score` (0: none may)."""
         need = tau / score * _SLACK
-        strengths = [s for s in range(1, self.query.max_strength + 1) if self.table.p(s) >= need]
+        strengths = [s for s in range(1, self.query.max_strength + 1) if self._p[s] >= need]
         return max(strengths, default=0)
 
-    def _step(self, row: LayerStep, near_id: str, inward: bool) -> Step:
+    def _step(self, row: LayerStep, near_id: str, inward: bool) -> _Hop:
         self._key.setdefault(row.far_id, row.far_key)
         first, second = (row.far_id, near_id) if inward else (near_id, row.far_id)
-        return Step(first, second, row.strength, first if row.own else second, ())
+        return _Hop(first, second, row.strength, first if row.own else second)
 
     async def _layer(
         self, people: Sequence[str], strongest: int, weakest: int, inward: bool, only: list[str]
-    ) -> dict[str, list[Step]]:
+    ) -> dict[str, list[_Hop]]:
         by_key = {self._key[person]: person for person in people}
         rows = await self._source.layer(list(by_key), strongest, weakest, inward, only or None)
-        # A pair may come back twice: u's own rating and v's reverse one. The own one wins
-        # (own rows sort first); a reverse one whose pair is already known is dropped later.
-        chosen: dict[tuple[str, str], LayerStep] = {}
-        for row in sorted(rows, key=lambda row: not row.own):
-            chosen.setdefault((row.near_key, row.far_key), row)
-        steps: dict[str, list[Step]] = defaultdict(list)
+        # A pair may come back twice: u's own rating and v's reverse one. The own one wins;
+        # a reverse one whose pair is already known is dropped later.
+        chosen = {(row.near_key, row.far_key): row for row in rows if row.own}
+        for row in rows:
+            if not row.own:
+                chosen.setdefault((row.near_key, row.far_key), row)
+        steps: dict[str, list[_Hop]] = defaultdict(list)
         for row in chosen.values():
             near_id = by_key[row.near_key]
             steps[near_id].append(self._step(row, near_id, inward))
@@ -305,10 +331,11 @@ class MeetInTheMiddle:
         self._pruned = True
         self._left_out = max(self._left_out, bound)
 
-    def _strongest_first(self, steps: list[Step]) -> list[Step]:
+    def _strongest_first(self, steps: list[_Hop]) -> list[_Hop]:
         """Steps in the order the search wants them: the best score first, so that it stops
         at the first one too weak for the threshold."""
-        return sorted(steps, key=lambda step: -self.table.p(step.strength))
+        p = self._p
+        return sorted(steps, key=lambda step: -p[step.strength])
 
     def _small(self, person: str) -> bool:
         return self._degree.get(person, WHOLE_READ_DEGREE + 1) <= WHOLE_READ_DEGREE
@@ -316,7 +343,7 @@ class MeetInTheMiddle:
     def _weakest_read(self, side: _Side, person: str) -> int:
         return self._read.get((side.inward, person), (0, []))[0]
 
-    async def _steps(self, side: _Side, caps: dict[str, int]) -> dict[str, list[Step]]:
+    async def _steps(self, side: _Side, caps: dict[str, int]) -> dict[str, list[_Hop]]:
         """The steps at each frontier person, at least up to its cap (a small person's: all
         of them). Each strength is read once; the callers drop steps too weak for `tau`."""
         wanted = {
@@ -352,15 +379,15 @@ class MeetInTheMiddle:
                 caps[end] = cap
         return caps
 
-    async def _grow(self, side: _Side, tau: float, found: dict[tuple[str, ...], Path]) -> None:
+    async def _grow(self, side: _Side, tau: float, found: dict[tuple[str, ...], _Found]) -> None:
         """One more layer on `side`: parts that reach the other end become paths."""
-        q, table = self.query, self.table
+        q, p, best_p = self.query, self._p, self._best_p
         goal = q.source if side.inward else q.target
         steps = await self._steps(side, self._frontier_caps(side, tau, 1.0))
         grown: list[_Part] = []
         for part in side.frontier():
             for step in steps.get(side.end(part), ()):  # the best first
-                score = part.score * table.p(step.strength)
+                score = part.score * p[step.strength]
                 if score < tau * _SLACK:
                     self._leave_out(score)
                     break  # and every step after it
@@ -372,17 +399,17 @@ class MeetInTheMiddle:
                     self._record(longer.people, longer.steps, found)
                 elif other in q.avoid:
                     continue
-                elif score * table.best_p >= tau * _SLACK:
+                elif score * best_p >= tau * _SLACK:
                     grown.append(longer)
                 else:
-                    self._leave_out(score * table.best_p)
+                    self._leave_out(score * best_p)
         side.layers.append(grown)
 
     async def _join(
-        self, near: _Side, far: _Side, tau: float, found: dict[tuple[str, ...], Path]
+        self, near: _Side, far: _Side, tau: float, found: dict[tuple[str, ...], _Found]
     ) -> None:
         """The last layer: steps from `near`'s frontier to any part of `far`, joined."""
-        table = self.table
+        p = self._p
         targets = far.by_end()
         if not targets:
             return
@@ -395,7 +422,7 @@ class MeetInTheMiddle:
             parts.sort(key=lambda part: -part.score)
         for part in near.frontier():
             for step in steps.get(near.end(part), ()):  # the best first
-                score = part.score * table.p(step.strength)
+                score = part.score * p[step.strength]
                 if score * best_far < tau * _SLACK:
                     self._leave_out(score * best_far)
                     break  # and every step after it
@@ -415,7 +442,7 @@ class MeetInTheMiddle:
 
     async def _joining_steps(
         self, near: _Side, caps: dict[str, int], targets: dict[str, list[_Part]]
-    ) -> dict[str, list[Step]]:
+    ) -> dict[str, list[_Hop]]:
         """The steps from `near`'s frontier people (up to their caps) that may reach
         `targets`: small people read whole while that is cheap, the others through a join
         layer that returns only the steps ending at a target."""
@@ -439,20 +466,20 @@ class MeetInTheMiddle:
     def _record(
         self,
         people: tuple[str, ...],
-        steps: tuple[Step, ...],
-        found: dict[tuple[str, ...], Path],
+        steps: tuple[_Hop, ...],
+        found: dict[tuple[str, ...], _Found],
     ) -> None:
         if self.query.min_hops <= len(steps) <= self.query.max_hops and people not in found:
-            found[people] = scored(Path(people=people, steps=steps), self.table)
+            found[people] = _Found(steps, self.table.score(step.strength for step in steps))
 
 
-def _extend(part: _Part, step: Step, inward: bool, score: float) -> _Part:
+def _extend(part: _Part, step: _Hop, inward: bool, score: float) -> _Part:
     """The part one step longer: a suffix grows at its start, a prefix at its end."""
     if inward:
         return _Part((step.from_id, *part.people), (step, *part.steps), score)
     return _Part((*part.people, step.to_id), (*part.steps, step), score)
 
 
-def _kth_best(paths: Iterable[Path], first: int) -> float | None:
+def _kth_best(paths: Iterable[_Found], first: int) -> float | None:
     scores = sorted((path.score for path in paths), reverse=True)
     return scores[first - 1] if len(scores) >= first else None
