@@ -40,6 +40,9 @@ def statement_names() -> dict[str, str]:
     for (strongest, weakest, inward), text in cypher.LAYERS.items():
         side = "inward" if inward else "outward"
         names[text] = f"LAYERS[{strongest}..{weakest}, {side}]"
+    for (weakest, inward), text in cypher.JOINS.items():
+        side = "inward" if inward else "outward"
+        names[text] = f"JOINS[1..{weakest}, {side}]"
     return names
 
 

@@ -129,25 +129,46 @@ def _visible_between(rel: str, x: str, y: str) -> str:
 # A layer is one record of lists: the driver spends far more on each record than on each value
 # (1,380 steps: 110 ms as records, 10 ms as one list).
 #
-# People are named by elementId inside a search (`$frontier`, `$only`): a seek by elementId
-# reads no index, and comparing elementIds reads no property. `$only` (optional) keeps the
-# steps whose far end is one of those: the last layer, where the two halves meet, returns
-# just the joining steps. Whether the viewer sees the frontier person's own ratings is worked
-# out once per person, not once per rating.
+# People are named by elementId inside a search (`$frontier`, `$farBest`): a seek by elementId
+# reads no index, and comparing elementIds reads no property. Whether the viewer sees the
+# frontier person's own ratings is worked out once per person, not once per rating.
+
+
+def _sees_near(rel: str) -> str:
+    """The viewer sees `rel`, a rating made by the frontier person `near` (see `_near`)."""
+    return (
+        f"(nearAll OR {rel}.visibility = 'PUBLIC'"
+        f" OR (nearKnows AND {rel}.visibility = 'CONNECTIONS'))"
+    )
+
+
+def _near(extra: str = "") -> str:
+    """The frontier people, with what the viewer may see of their own ratings."""
+    return f"""{_ME}
+UNWIND $frontier AS nearKey
+MATCH (near:Person) WHERE elementId(near) = nearKey
+WITH near, nearKey, me{extra}, $isAdmin OR near.id = $viewerId AS nearAll,
+     me IS NOT NULL AND EXISTS {{ (near)-[:{ANY_RATING}]->(me) }} AS nearKnows"""
+
+
+def _rated_by_first(rel: str, inward: bool) -> str:
+    """The viewer sees `rel`, a rating made by the step's first person (far when inward)."""
+    return _visible(rel, "far") if inward else _sees_near(rel)
+
+
+def _rated_by_second(rel: str, inward: bool) -> str:
+    return _sees_near(rel) if inward else _visible(rel, "far")
+
+
+def _patterns(inward: bool, types: str, rel: str = "r") -> tuple[str, str]:
+    """The step's own rating (made by its first person) and the reverse one, as patterns."""
+    first, second = ("far", "near") if inward else ("near", "far")
+    return f"({first})-[{rel}:{types}]->({second})", f"({second})-[{rel}:{types}]->({first})"
 
 
 def _layer(strongest: int, weakest: int, inward: bool) -> str:
     types = "|".join(rating_type(s) for s in range(strongest, weakest + 1))
-    own, other = ("(near)-[r:{t}]->(far)", "(far)-[r:{t}]->(near)")
-    if inward:
-        own, other = ("(far)-[r:{t}]->(near)", "(near)-[r:{t}]->(far)")
-    # `own` is rated by the step's first person: near for an outward step, far for an inward
-    # one. Whether the viewer sees near's ratings is the same for all of near's rows.
-    sees_near = (
-        "(nearAll OR {r}.visibility = 'PUBLIC' OR (nearKnows AND {r}.visibility = 'CONNECTIONS'))"
-    )
-    own_visible = _visible("r", "far") if inward else sees_near.format(r="r")
-    other_visible = sees_near.format(r="r") if inward else _visible("r", "far")
+    own, other = _patterns(inward, types)
     # A reverse rating is returned unless the first person has a visible rating of the second
     # that is weaker than this layer (it would block the reverse one, and this layer cannot
     # see it). Own ratings of this layer's strengths or stronger ones block it too; the search
@@ -156,26 +177,17 @@ def _layer(strongest: int, weakest: int, inward: bool) -> str:
     blocker = ""
     if weakest < 5:
         weaker = "|".join(rating_type(s) for s in range(weakest + 1, 6))
-        first, second = ("far", "near") if inward else ("near", "far")
-        mine_visible = _visible("mine", "far") if inward else sees_near.format(r="mine")
-        blocker = (
-            f"\n    AND NOT EXISTS {{ MATCH ({first})-[mine:{weaker}]->({second})"
-            f" WHERE {mine_visible} }}"
-        )
-    only = "($only IS NULL OR elementId(far) IN $only)"
+        mine = _patterns(inward, weaker, "mine")[0]
+        blocker = f"\n    AND NOT EXISTS {{ MATCH {mine} WHERE {_rated_by_first('mine', inward)} }}"
     return f"""
-{_ME}
-UNWIND $frontier AS nearKey
-MATCH (near:Person) WHERE elementId(near) = nearKey
-WITH near, nearKey, me, $isAdmin OR near.id = $viewerId AS nearAll,
-     me IS NOT NULL AND EXISTS {{ (near)-[:{ANY_RATING}]->(me) }} AS nearKnows
+{_near()}
 CALL (near, me, nearAll, nearKnows) {{
-  MATCH {own.format(t=types)}
-  WHERE {only} AND {own_visible}
+  MATCH {own}
+  WHERE {_rated_by_first("r", inward)}
   RETURN far, r, true AS own
   UNION ALL
-  MATCH {other.format(t=types)}
-  WHERE {only} AND {other_visible}{blocker}
+  MATCH {other}
+  WHERE {_rated_by_second("r", inward)}{blocker}
   RETURN far, r, false AS own
 }}
 RETURN collect([nearKey, elementId(far), far.id, r.strength, own]) AS steps"""
@@ -188,6 +200,62 @@ LAYERS: Final[dict[tuple[int, int, bool], str]] = {
     if strongest <= weakest
     for inward in (False, True)
 }
+
+
+# --- paths: the last layer, where the two halves meet ---------------------------------------
+#
+# The steps of strength 1..`weakest` between the frontier people and the other half's ends
+# (`$farBest`: each end's best score, by elementId), kept only when the best part at the near
+# end (`$nearBest`) times the step times the best part at the far end reaches `$tau`. At 100,000
+# people, fewer than one joining step in fifty passed that bound, and sending the others cost
+# more than reading them. `leftOut` is the best bound among the visible steps dropped for it,
+# which the search needs to know what the threshold left out (a reverse rating that an own one
+# blocks may count too: a bound may be high, and checking every dropped step costs more).
+#
+# The bound drops an own rating too, so a reverse one cannot count on the search to see the own
+# one that blocks it: here a reverse rating is kept only when the first person has no visible
+# rating of the second at all. That check runs only for the few steps that pass the bound.
+
+
+def _join(weakest: int, inward: bool) -> str:
+    types = "|".join(rating_type(s) for s in range(1, weakest + 1))
+    own, other = _patterns(inward, types)
+    mine = _patterns(inward, ANY_RATING, "mine")[0]
+    reaches = "$farBest[elementId(far)] IS NOT NULL"
+    return f"""
+{_near(", $nearBest[nearKey] AS nearBest")}
+CALL (near, me, nearAll, nearKnows) {{
+  MATCH {own}
+  WHERE {reaches} AND {_rated_by_first("r", inward)}
+  RETURN far, r, true AS own
+  UNION ALL
+  MATCH {other}
+  WHERE {reaches} AND {_rated_by_second("r", inward)}
+  RETURN far, r, false AS own
+}}
+WITH nearKey, near, far, r, own, me, nearAll, nearKnows,
+     nearBest * $p[r.strength] * $farBest[elementId(far)] AS bound
+WITH nearKey, far, r, own, bound,
+     CASE WHEN bound < $tau THEN false
+          WHEN own THEN true
+          ELSE NOT EXISTS {{ MATCH {mine} WHERE {_rated_by_first("mine", inward)} }} END AS kept
+RETURN collect(CASE WHEN kept THEN [nearKey, elementId(far), far.id, r.strength, own] END)
+         AS steps,
+       coalesce(max(CASE WHEN bound < $tau THEN bound END), 0.0) AS leftOut"""
+
+
+JOINS: Final[dict[tuple[int, bool], str]] = {
+    (weakest, inward): bundled(_join(weakest, inward))
+    for weakest in STRENGTHS
+    for inward in (False, True)
+}
+
+
+def join_query(weakest: int, *, inward: bool) -> str:
+    """The statement for the last layer with steps of strength 1..`weakest`."""
+    if (weakest, inward) not in JOINS:
+        raise ValueError(f"need 1 <= weakest <= 5, got {weakest}")
+    return JOINS[(weakest, inward)]
 
 
 def layer_query(strongest: int, weakest: int, *, inward: bool) -> str:

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
@@ -421,7 +421,7 @@ async def _find_paths(
     search = MeetInTheMiddle(
         query,
         table,
-        _Neighbourhoods(tx, viewer, degrees),
+        _Neighbourhoods(tx, viewer, table, degrees),
         (record["sourceKey"], record["targetKey"]),
         (record["sourceDegree"], record["targetDegree"]),
     )
@@ -477,22 +477,45 @@ def _step(from_id: str, to_id: str, strength: int, own: bool, groups: list[str])
 class _Neighbourhoods:
     """The search's questions (`neo4j_paths.Neighbourhoods`), in one read transaction."""
 
-    def __init__(self, tx: AsyncManagedTransaction, viewer: Viewer, degrees: DegreeCache) -> None:
+    def __init__(
+        self,
+        tx: AsyncManagedTransaction,
+        viewer: Viewer,
+        table: ScoringTable,
+        degrees: DegreeCache,
+    ) -> None:
         self._tx = tx
         self._viewer = _viewer_params(viewer)
+        self._probabilities = table.probabilities
         self._degrees = degrees
 
     async def layer(
-        self,
-        frontier: Sequence[str],
-        strongest: int,
-        weakest: int,
-        inward: bool,
-        only: Sequence[str] | None,
+        self, frontier: Sequence[str], strongest: int, weakest: int, inward: bool
     ) -> list[LayerStep]:
         statement = cypher.layer_query(strongest, weakest, inward=inward)
-        params = cypher.bundle({**self._viewer, "frontier": list(frontier), "only": only})
+        params = cypher.bundle({**self._viewer, "frontier": list(frontier)})
         return list(map(LayerStep._make, await _single_value(self._tx, statement, params, "steps")))
+
+    async def join(
+        self,
+        near_best: Mapping[str, float],
+        weakest: int,
+        inward: bool,
+        far_best: Mapping[str, float],
+        tau: float,
+    ) -> tuple[list[LayerStep], float]:
+        statement = cypher.join_query(weakest, inward=inward)
+        params = {
+            **self._viewer,
+            "frontier": list(near_best),
+            "nearBest": dict(near_best),
+            "farBest": dict(far_best),
+            "p": [0.0, *self._probabilities],
+            "tau": tau,
+        }
+        result = await self._tx.run(statement, cypher.bundle(params))
+        record = await result.single(strict=True)
+        return list(map(LayerStep._make, record["steps"])), float(record["leftOut"])
 
     async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
         known, missing = self._degrees.known(keys)

@@ -1,7 +1,8 @@
 """Warm paths on Neo4j: a score-bounded meet-in-the-middle search, one layer per round trip.
 
-The database answers one question, "every step of strength up to c from these people"
-(`graph_schema.queries.layer_query`), and this module drives the search with it:
+The database answers two questions, "every step of strength up to c from these people"
+(`graph_schema.queries.layer_query`) and "the steps between these people and those that may
+make a path of score tau" (`join_query`), and this module drives the search with them:
 
 - **Thresholds.** It looks for every simple path whose score is at least a threshold `tau`,
   starting high and lowering `tau` until the `first`-th best path found (less the tie
@@ -11,8 +12,9 @@ The database answers one question, "every step of strength up to c from these pe
 - **Both ends.** Prefixes grow from the source and suffixes from the target, a layer at a time,
   always on the side whose frontier is cheaper to expand (a hub's thousands of ties are left
   for the other side to reach). When the two sides together are one step short of `max_hops`,
-  a last layer asks only for the steps that join a prefix to a suffix (``$only``), so a hub
-  at either end costs a read inside Neo4j, not thousands of rows sent back.
+  a last layer (`graph_schema.queries.join_query`) asks only for the steps that join a prefix
+  to a suffix into a path that may reach `tau`, so a hub at either end costs a read inside
+  Neo4j, not thousands of rows sent back.
 - **Bounds.** A prefix or suffix is kept only while its score can still reach `tau`, and a
   hub is asked only for the strengths that can: the cap grows as `tau` falls. Everyone else
   (at most `WHOLE_READ_DEGREE` relationships) is read whole the first time the search reaches
@@ -55,15 +57,23 @@ class Neighbourhoods(Protocol):
     """What the search asks the database; people are named by key."""
 
     async def layer(
-        self,
-        frontier: Sequence[str],
-        strongest: int,
-        weakest: int,
-        inward: bool,
-        only: Sequence[str] | None,
+        self, frontier: Sequence[str], strongest: int, weakest: int, inward: bool
     ) -> list[LayerStep]:
         """The steps of strength `strongest`..`weakest` that leave the frontier (outward) or
-        arrive at it (inward), with the far end among `only` when it is given."""
+        arrive at it (inward)."""
+
+    async def join(
+        self,
+        near_best: Mapping[str, float],
+        weakest: int,
+        inward: bool,
+        far_best: Mapping[str, float],
+        tau: float,
+    ) -> tuple[list[LayerStep], float]:
+        """The steps of strength 1..`weakest` between the people of `near_best` and those of
+        `far_best` (outward: near -> far) whose bound, near's best score times the step's
+        probability times far's best score, is at least `tau`; and the best bound of the
+        steps it left out (0.0: none)."""
 
     async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
         """How many relationships touch each person, by key (a cost, not a count of ties)."""
@@ -234,11 +244,6 @@ class MeetInTheMiddle:
         self._source = source
         self._key = {query.source: ends[0], query.target: ends[1]}
         self._degree = {query.source: degrees[0], query.target: degrees[1]}
-        # Joining layers already read: the same frontier, caps and far ends at a lower
-        # threshold give the same steps.
-        self._joined: dict[
-            tuple[bool, frozenset[tuple[str, int]], frozenset[str]], dict[str, list[_Hop]]
-        ] = {}
         # Full layers already read, per (inward, person id): the weakest strength read so far
         # and the steps. A lower threshold reads only the strengths not read yet.
         self._read: dict[tuple[bool, str], tuple[int, list[_Hop]]] = {}
@@ -310,10 +315,16 @@ class MeetInTheMiddle:
         return _Hop(first, second, row.strength, first if row.own else second)
 
     async def _layer(
-        self, people: Sequence[str], strongest: int, weakest: int, inward: bool, only: list[str]
+        self, people: Sequence[str], strongest: int, weakest: int, inward: bool
     ) -> dict[str, list[_Hop]]:
         by_key = {self._key[person]: person for person in people}
-        rows = await self._source.layer(list(by_key), strongest, weakest, inward, only or None)
+        rows = await self._source.layer(list(by_key), strongest, weakest, inward)
+        return self._by_near(rows, by_key, inward)
+
+    def _by_near(
+        self, rows: list[LayerStep], by_key: dict[str, str], inward: bool
+    ) -> dict[str, list[_Hop]]:
+        """A layer's rows as steps, by the frontier person they start from (or end at)."""
         # A pair may come back twice: u's own rating and v's reverse one. The own one wins;
         # a reverse one whose pair is already known is dropped later.
         chosen = {(row.near_key, row.far_key): row for row in rows if row.own}
@@ -356,7 +367,7 @@ class MeetInTheMiddle:
                 missing[weakest].append(person)
         for weakest, people in missing.items():
             strongest = 1 + min(self._weakest_read(side, person) for person in people)
-            fetched = await self._layer(people, strongest, weakest, side.inward, [])
+            fetched = await self._layer(people, strongest, weakest, side.inward)
             for person in people:
                 done, known = self._read.get((side.inward, person), (0, []))
                 seen = {(step.from_id, step.to_id) for step in known}
@@ -417,7 +428,7 @@ class MeetInTheMiddle:
         caps = self._frontier_caps(near, tau, best_far)
         if not caps:
             return
-        steps = await self._joining_steps(near, caps, targets)
+        steps = await self._joining_steps(near, caps, targets, tau)
         for parts in targets.values():
             parts.sort(key=lambda part: -part.score)
         for part in near.frontier():
@@ -441,11 +452,11 @@ class MeetInTheMiddle:
                     )
 
     async def _joining_steps(
-        self, near: _Side, caps: dict[str, int], targets: dict[str, list[_Part]]
+        self, near: _Side, caps: dict[str, int], targets: dict[str, list[_Part]], tau: float
     ) -> dict[str, list[_Hop]]:
         """The steps from `near`'s frontier people (up to their caps) that may reach
         `targets`: small people read whole while that is cheap, the others through a join
-        layer that returns only the steps ending at a target."""
+        layer that returns only the steps to a target that may make a path of `tau`."""
         whole = {person: cap for person, cap in caps.items() if self._small(person)}
         unread = [p for p in whole if self._weakest_read(near, p) < self.query.max_strength]
         if sum(self._degree[person] for person in unread) > WHOLE_JOIN_RATINGS:
@@ -453,14 +464,22 @@ class MeetInTheMiddle:
         steps = await self._steps(near, whole) if whole else {}
         rest = {person: cap for person, cap in caps.items() if person not in whole}
         if rest:
-            only = [self._key[person] for person in targets]
-            asked = (near.inward, frozenset(rest.items()), frozenset(only))
-            if asked not in self._joined:
-                joined = await self._layer(list(rest), 1, max(rest.values()), near.inward, only)
-                self._joined[asked] = {
-                    person: self._strongest_first(found) for person, found in joined.items()
-                }
-            steps = {**steps, **self._joined[asked]}
+            near_best: dict[str, float] = {}
+            for part in near.frontier():
+                key = self._key[near.end(part)]
+                if near.end(part) in rest and part.score > near_best.get(key, 0.0):
+                    near_best[key] = part.score
+            far_best = {
+                self._key[end]: max(part.score for part in parts) for end, parts in targets.items()
+            }
+            by_key = {self._key[person]: person for person in rest}
+            rows, left_out = await self._source.join(
+                near_best, max(rest.values()), near.inward, far_best, tau * _SLACK
+            )
+            if left_out > 0.0:
+                self._leave_out(left_out)
+            joined = self._by_near(rows, by_key, near.inward)
+            steps.update((person, self._strongest_first(found)) for person, found in joined.items())
         return steps
 
     def _record(
