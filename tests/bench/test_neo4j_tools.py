@@ -1,6 +1,6 @@
-"""Smoke tests of the benchmarks that need a loaded Neo4j: `bench.hub_load` and
-`bench.http_overhead --store neo4j` run against the test Neo4j and report every row they
-measured (no timing assertions)."""
+"""Smoke tests of the benchmarks that need a loaded Neo4j: `bench.hub_load`,
+`bench.http_overhead --store neo4j` and `bench.paths_ab` run against the test Neo4j and report
+every row they measured (no timing assertions)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,22 @@ import pytest
 
 from bench.generate import generate
 from tests.conftest import neo4j_settings, wipe_neo4j
-from tests.support.bench_tools import run_module, table_rows
+from tests.support.bench_tools import ROOT, run_module, table_rows
 
 pytestmark = pytest.mark.neo4j
 
 
-def test_hub_load_reports_each_setting_with_its_failures(tmp_path: Path) -> None:
+def load_tiny_network(tmp_path: Path) -> Path:
     asyncio.run(wipe_neo4j(neo4j_settings()))
     network = tmp_path / "tiny.jsonl"
     generate(network, seed=5, people=300, ratings_per_person=8, hubs=2, closed_groups=1)
     loaded = run_module("service", "load", str(network), "--store", "neo4j")
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    return network
+
+
+def test_hub_load_reports_each_setting_with_its_failures(tmp_path: Path) -> None:
+    network = load_tiny_network(tmp_path)
 
     done = run_module(
         "bench.hub_load", "--file", str(network), "--searches", "2,1", "--seconds", "3",
@@ -50,3 +55,22 @@ def test_http_overhead_measures_each_request_on_neo4j() -> None:
     for name, *figures in rows:
         assert all(float(ms) > 0 for ms in figures), name
     assert "person / healthz p50:" in done.stdout
+
+
+def test_paths_ab_compares_two_checkouts_stratum_by_stratum(tmp_path: Path) -> None:
+    network = load_tiny_network(tmp_path)
+    # This checkout against itself: the same answers, one row per maxHops and stratum.
+    done = run_module(
+        "bench.paths_ab", "--base", str(ROOT), "--file", str(network), "--pairs", "2",
+        "--rounds", "1", "--hops", "3,4",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = table_rows(done.stdout)
+    strata = ["distance 2", "distance 3", "distance 4", "from hub", "to hub"]
+    assert [(row[0], row[1]) for row in rows] == [(h, s) for h in ("3", "4") for s in strata]
+    for hops, stratum, n, base, new, ratio, cpu in rows:
+        assert int(n) > 0, (hops, stratum)
+        assert all(float(ms) > 0 for ms in (*base.split(" / "), *new.split(" / ")))
+        assert ratio.endswith("x") and float(ratio[:-1]) > 0
+        assert all(float(ms) > 0 for ms in cpu.split(" / "))
+    assert "answers: the same in every run" in done.stdout
