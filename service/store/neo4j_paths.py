@@ -35,8 +35,9 @@ from service.domain import Path, PathQuery, Step
 from service.scoring import TIE_TOLERANCE, ScoringTable, could_still_rank
 
 # The search handles tens of thousands of rows per question, so its own records are named
-# tuples: building one costs a third of a frozen dataclass (measured with py-spy at 100,000
-# people, where dataclass __init__ was the largest single cost of the search's own time).
+# tuples: building one takes 0.35 µs against 0.79 µs for a frozen dataclass of four fields
+# (timeit), and dataclass __init__ was the largest single cost of the search's own time
+# (py-spy at 100,000 people).
 
 
 class LayerStep(NamedTuple):
