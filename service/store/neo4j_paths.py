@@ -202,6 +202,15 @@ class _Side:
         """Where the part meets the rest of the path: a prefix's last, a suffix's first."""
         return part.people[0] if self.inward else part.people[-1]
 
+    def best_by_end(self) -> dict[str, float]:
+        """The best score of the frontier's parts, by the person where they end."""
+        best: dict[str, float] = {}
+        for part in self.frontier():
+            end = self.end(part)
+            if part.score > best.get(end, 0.0):
+                best[end] = part.score
+        return best
+
     def by_end(self) -> dict[str, list[_Part]]:
         """Every part of every layer, by the person where it would join the other side."""
         ends: dict[str, list[_Part]] = defaultdict(list)
@@ -377,13 +386,8 @@ class MeetInTheMiddle:
         return {person: self._read[(side.inward, person)][1] for person in caps}
 
     def _frontier_caps(self, side: _Side, tau: float, best_other: float) -> dict[str, int]:
-        best: dict[str, float] = {}
-        for part in side.frontier():
-            end = side.end(part)
-            if end not in best or part.score > best[end]:
-                best[end] = part.score
         caps: dict[str, int] = {}
-        for end, score in best.items():
+        for end, score in side.best_by_end().items():
             cap = self._cap(score * best_other, tau)
             if cap < self.query.max_strength:
                 self._leave_out(score * best_other * self._best_p_above[cap])
@@ -425,7 +429,7 @@ class MeetInTheMiddle:
         targets = far.by_end()
         if not targets:
             return
-        best_far = max(p.score for parts in targets.values() for p in parts)
+        best_far = max(part.score for parts in targets.values() for part in parts)
         caps = self._frontier_caps(near, tau, best_far)
         if not caps:
             return
@@ -465,11 +469,9 @@ class MeetInTheMiddle:
         steps = await self._steps(near, whole) if whole else {}
         rest = {person: cap for person, cap in caps.items() if person not in whole}
         if rest:
-            near_best: dict[str, float] = {}
-            for part in near.frontier():
-                key = self._key[near.end(part)]
-                if near.end(part) in rest and part.score > near_best.get(key, 0.0):
-                    near_best[key] = part.score
+            near_best = {
+                self._key[end]: score for end, score in near.best_by_end().items() if end in rest
+            }
             far_best = {
                 self._key[end]: max(part.score for part in parts) for end, parts in targets.items()
             }
