@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -34,8 +35,6 @@ DEFAULT_STRATA = "distance 2,distance 3,distance 4,from hub,to hub"
 
 async def measure(file: Path, strata: list[str], pairs: int, hops: list[int]) -> dict[str, Any]:
     """Run by the child, inside the checkout under test (its `service` and `bench`)."""
-    import os
-
     from bench.network import pick_pairs, read_meta, read_network
     from bench.scale import open_store
     from service import introductions
@@ -91,6 +90,10 @@ def run_child(checkout: Path, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _cell(millis: list[float]) -> str:
+    return f"{statistics.median(millis):.1f} / {statistics.mean(millis):.1f} / {max(millis):.1f}"
+
+
 def render(results: dict[str, list[dict[str, Any]]]) -> str:
     """One row per (hops, stratum): each version's p50, mean and max over all rounds."""
     merged: dict[str, dict[tuple[int, str], list[float]]] = {}
@@ -109,14 +112,10 @@ def render(results: dict[str, list[dict[str, Any]]]) -> str:
     ]
     for key in merged["base"]:
         base, new = merged["base"][key], merged["new"][key]
-
-        def cell(ms: list[float]) -> str:
-            return f"{statistics.median(ms):.1f} / {statistics.mean(ms):.1f} / {max(ms):.1f}"
-
         ratio = statistics.mean(new) / statistics.mean(base)
         cpus = f"{statistics.mean(cpu['base'][key]):.1f} / {statistics.mean(cpu['new'][key]):.1f}"
         lines.append(
-            f"| {key[0]} | {key[1]} | {len(new)} | {cell(base)} | {cell(new)} | {ratio:.2f}x "
+            f"| {key[0]} | {key[1]} | {len(new)} | {_cell(base)} | {_cell(new)} | {ratio:.2f}x "
             f"| {cpus} |"
         )
     return "\n".join(lines)

@@ -633,7 +633,7 @@ async def test_a_layer_of_strong_ties_reads_only_the_strong_types(
 async def test_the_last_layer_sends_only_steps_that_reach_the_bound(
     store: Neo4jStore, driver: AsyncDriver
 ) -> None:
-    await profile_db_hits(driver, q.layer_query(1, 1, inward=False), False)  # builds the hub
+    await create_hub(driver)
     async with driver.session(database=neo4j_settings()["database"]) as session:
         keys = {
             record["id"]: record["k"]
@@ -665,7 +665,8 @@ async def test_the_last_layer_sends_only_steps_that_reach_the_bound(
     assert record["leftOut"] == pytest.approx(0.2 * 0.5)
 
 
-async def profile_db_hits(driver: AsyncDriver, statement: str, inward: bool) -> dict[str, int]:
+async def create_hub(driver: AsyncDriver) -> None:
+    """A hub with 300 weak ties each way (5 out, 4 back) and 3 strong ones (1 out, 2 back)."""
     database = neo4j_settings()["database"]
     await driver.execute_query(
         "CREATE (h:Person {id: 'hub', name: 'Hub', idSort: 'hub'}) "
@@ -682,6 +683,11 @@ async def profile_db_hits(driver: AsyncDriver, statement: str, inward: bool) -> 
         "CREATE (p)-[:RATED_2 {strength: 2, visibility: 'PUBLIC'}]->(h)",
         database_=database,
     )
+
+
+async def profile_db_hits(driver: AsyncDriver, statement: str, inward: bool) -> dict[str, int]:
+    database = neo4j_settings()["database"]
+    await create_hub(driver)
     async with driver.session(database=database) as session:
         hub = await (
             await session.run("MATCH (h:Person {id: 'hub'}) RETURN elementId(h) AS k")
