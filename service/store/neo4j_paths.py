@@ -126,16 +126,19 @@ class DegreeCache:
             self._seen.popitem(last=False)
 
 
-# Thresholds tried in turn, each about 2/3 of the one before; the last one, 0, admits every
-# path. The number of steps a layer reads grows steeply as the threshold falls (a hub's
-# strength-5 ties come in at 0.05), so the search stops at the first threshold whose top
-# `first` is complete: small steps cost a few cached round trips, a step too far can cost
-# seconds. Measured on 60 questions at 100,000 people: total 40.7 s with these, 43.9 s with
-# (0.4, 0.15, 0.05, 0.015, 0.004, 0.001, 0) and 51.6 s with halving steps.
-THRESHOLDS: tuple[float, ...] = (
-    *(0.5 * (2 / 3) ** i for i in range(18)),  # 0.5 down to about 0.0005
-    0.0,
-)
+# Thresholds tried in turn, from 0.5 down; the last one, 0, admits every path. The number of
+# steps a layer reads grows steeply as the threshold falls (a hub's strength-5 ties come in at
+# 0.05), so the search stops at the first threshold whose top `first` is complete: small steps
+# cost a few cached round trips, a step too far can cost seconds. A maxHops 4 search grows two
+# layers before its join and a maxHops 3 search one, so a step too far costs the longer search
+# more: its grid is finer. But a maxHops 4 pass that found no path at all is usually far above
+# the answer, and the next pass skips one threshold more (`_SKIPS_AFTER_NOTHING`). Chosen by
+# `bench.paths_ab` at tier L (docs/decisions.md, "Thresholds").
+THRESHOLDS: dict[int, tuple[float, ...]] = {
+    3: (*(0.5 * 0.35**i for i in range(8)), 0.0),  # 0.5 down to about 0.0003
+    4: (*(0.5 * (2 / 3) ** i for i in range(18)), 0.0),  # 0.5 down to about 0.0005
+}
+_SKIPS_AFTER_NOTHING: dict[int, int] = {3: 0, 4: 1}
 # Products computed in another order can differ in the last bits from `ScoringTable.score`.
 _SLACK = 1.0 - 1e-12
 
@@ -270,7 +273,9 @@ class MeetInTheMiddle:
     async def run(self) -> list[Path]:
         first = self.query.first
         found: dict[tuple[str, ...], _Found] = {}
-        tau = THRESHOLDS[0]
+        thresholds = THRESHOLDS[self.query.max_hops]
+        skips_after_nothing = _SKIPS_AFTER_NOTHING[self.query.max_hops]
+        tau = thresholds[0]
         while True:
             self._pruned, self._left_out = False, 0.0
             found = await self._paths_at_least(tau)
@@ -281,7 +286,8 @@ class MeetInTheMiddle:
             if kth is not None and kth * (1.0 - 2 * TIE_TOLERANCE) > bound:
                 break  # every path that could rank or tie is here
             # Any threshold above `bound` leaves out exactly what this one did: skip those.
-            tau = next(t for t in THRESHOLDS if t < tau and t <= bound)
+            lower = [t for t in thresholds if t < tau and t <= bound]
+            tau = lower[min(0 if found else skips_after_nothing, len(lower) - 1)]
         kth = _kth_best(found.values(), first)
         return [
             Path(people, tuple(hop.step() for hop in path.steps), path.score)
