@@ -150,6 +150,14 @@ WHOLE_READ_DEGREE = 200
 # The last layer reads its near people whole too while they hold at most this many
 # relationships together; above it, it asks Neo4j for just the steps that join the two halves.
 WHOLE_JOIN_RATINGS = 2_000
+# The join reads each frontier person's ties up to the weakest strength its statement asks.
+# Past this many frontier people of a stronger cap, those get a statement of their own: from
+# a hub, almost all 2,000-4,000 frontier people have cap 2 while a few have cap 4, and one
+# statement per cap read the same steps in 61-143 ms against 84-233 ms for one statement
+# reading strengths 1-4 for all (tier L, the big joins of three from-hub questions replayed).
+# A statement costs a round trip, 2-3 ms, about what reading two strengths less saves for
+# 200 people.
+JOIN_SPLIT_PEOPLE = 300
 
 
 class _Hop(NamedTuple):
@@ -475,18 +483,20 @@ class MeetInTheMiddle:
         steps = await self._steps(near, whole) if whole else {}
         rest = {person: cap for person, cap in caps.items() if person not in whole}
         if rest:
-            near_best = {
-                self._key[end]: score for end, score in near.best_by_end().items() if end in rest
-            }
+            best_by_end = near.best_by_end()
             far_best = {
                 self._key[end]: max(part.score for part in parts) for end, parts in targets.items()
             }
+            rows: list[LayerStep] = []
+            for weakest, people in join_groups(rest):
+                near_best = {self._key[person]: best_by_end[person] for person in people}
+                got, left_out = await self._source.join(
+                    near_best, weakest, near.inward, far_best, tau * _SLACK
+                )
+                rows += got
+                if left_out > 0.0:
+                    self._leave_out(left_out)
             by_key = {self._key[person]: person for person in rest}
-            rows, left_out = await self._source.join(
-                near_best, max(rest.values()), near.inward, far_best, tau * _SLACK
-            )
-            if left_out > 0.0:
-                self._leave_out(left_out)
             joined = self._by_near(rows, by_key, near.inward)
             steps.update((person, self._strongest_first(found)) for person, found in joined.items())
         return steps
@@ -499,6 +509,23 @@ class MeetInTheMiddle:
     ) -> None:
         if self.query.min_hops <= len(steps) <= self.query.max_hops and people not in found:
             found[people] = _Found(steps, self.table.score(step.strength for step in steps))
+
+
+def join_groups(caps: Mapping[str, int]) -> list[tuple[int, list[str]]]:
+    """The join's statements: (weakest strength, frontier people), strongest cap first. The
+    people of a cap get their own statement once they are `JOIN_SPLIT_PEOPLE`; fewer are
+    read with the next weaker cap's (more strengths than they need: the join's bound drops
+    the steps too weak for them)."""
+    groups: list[tuple[int, list[str]]] = []
+    pending: list[str] = []
+    by_cap = sorted(caps.items(), key=lambda item: item[1])
+    for at, (person, cap) in enumerate(by_cap):
+        pending.append(person)
+        last_of_cap = at + 1 == len(by_cap) or by_cap[at + 1][1] != cap
+        if last_of_cap and (len(pending) >= JOIN_SPLIT_PEOPLE or at + 1 == len(by_cap)):
+            groups.append((cap, pending))
+            pending = []
+    return groups
 
 
 def _extend(part: _Part, step: _Hop, inward: bool, score: float) -> _Part:

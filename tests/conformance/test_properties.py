@@ -202,20 +202,34 @@ async def test_embedded_queries_match_the_brute_force_reference(
 
 @pytest.mark.neo4j
 @_settings(NEO4J_EXAMPLES)
-@given(case=cases(), whole_read_degree=st.sampled_from([0, 3, 1_000]))
+@given(
+    case=cases(),
+    whole_read_degree=st.sampled_from([0, 3, 1_000]),
+    join_split_people=st.sampled_from([1, 2, 1_000]),
+)
 async def test_neo4j_queries_match_the_brute_force_reference(
-    neo4j_store: Store, case: Case, whole_read_degree: int
+    neo4j_store: Store, case: Case, whole_read_degree: int, join_split_people: int
 ) -> None:
     # The Neo4j search reads people of small degree whole and hubs a few strengths at a
     # time; these graphs are small, so the limit varies to take both roads (0: every person
-    # is a hub, 3: some are, 1,000: none is), and the last layer's budget with it.
-    saved = neo4j_paths.WHOLE_READ_DEGREE, neo4j_paths.WHOLE_JOIN_RATINGS
+    # is a hub, 3: some are, 1,000: none is), and the last layer's budget with it. The join
+    # runs one statement per cap (1), for some caps (2), or one for all (1,000).
+    saved = (
+        neo4j_paths.WHOLE_READ_DEGREE,
+        neo4j_paths.WHOLE_JOIN_RATINGS,
+        neo4j_paths.JOIN_SPLIT_PEOPLE,
+    )
     neo4j_paths.WHOLE_READ_DEGREE = whole_read_degree
     neo4j_paths.WHOLE_JOIN_RATINGS = 4 * whole_read_degree
+    neo4j_paths.JOIN_SPLIT_PEOPLE = join_split_people
     try:
         await _check_case(neo4j_store, case)
     finally:
-        neo4j_paths.WHOLE_READ_DEGREE, neo4j_paths.WHOLE_JOIN_RATINGS = saved
+        (
+            neo4j_paths.WHOLE_READ_DEGREE,
+            neo4j_paths.WHOLE_JOIN_RATINGS,
+            neo4j_paths.JOIN_SPLIT_PEOPLE,
+        ) = saved
 
 
 async def _check_case(store: Store, case: Case) -> None:

@@ -454,6 +454,48 @@ async def test_paths_mutuals_and_ratings_match_the_rule(store: Neo4jStore, seed:
             ]
 
 
+@pytest.mark.parametrize("seed", range(3))
+async def test_joins_read_by_cap_match_the_rule(
+    store: Neo4jStore, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    # Every person is a hub here, so every last layer is a join statement, and each cap of
+    # its frontier gets a statement of its own. The small graphs of the property test rarely
+    # make a join with two caps; these denser ones make dozens.
+    monkeypatch.setattr(neo4j_paths, "WHOLE_READ_DEGREE", 0)
+    monkeypatch.setattr(neo4j_paths, "WHOLE_JOIN_RATINGS", 0)
+    monkeypatch.setattr(neo4j_paths, "JOIN_SPLIT_PEOPLE", 1)
+    statements_per_join: list[int] = []
+    plan = neo4j_paths.join_groups
+
+    def spied(caps: dict[str, int]) -> list[tuple[int, list[str]]]:
+        groups = plan(caps)
+        statements_per_join.append(len(groups))
+        return groups
+
+    monkeypatch.setattr(neo4j_paths, "join_groups", spied)
+    rng = random.Random(100 + seed)
+    size = 12
+    ids = [f"p{i}" for i in range(size)]
+    ratings = random_ratings(rng, size, 60)
+    await people(store, *ids)
+    await store.put_ratings(
+        [draft(r.from_id, r.to_id, r.strength, groups=r.groups, visibility=r.visibility)
+         for r in ratings],
+        T0,
+    )  # fmt: skip
+    reference = Reference(ratings)
+    for viewer in (ADMIN, Viewer(ids[0], Role.USER)):
+        for source, target in rng.sample(list(itertools.permutations(ids, 2)), 8):
+            query = PathQuery(source, target, min_hops=1, max_hops=rng.choice([3, 4]),
+                              first=rng.randint(1, 6), max_strength=5)  # fmt: skip
+            found = await store.find_paths(query, viewer, TABLE)
+            expected = list(reference.paths(query, viewer, ids))
+            assert rank_paths(found, TABLE, query.first) == rank_paths(
+                expected, TABLE, query.first
+            ), (query, viewer)
+    assert any(count > 1 for count in statements_per_join), statements_per_join
+
+
 async def test_paths_prune_to_the_candidates_that_can_rank(store: Neo4jStore) -> None:
     # s-t directly (0.9) beats every two-step path (at most 0.81): with first=1 nothing
     # longer may come back, and the pruned longer statements must not be needed.
