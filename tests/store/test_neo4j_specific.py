@@ -366,6 +366,21 @@ def random_ratings(rng: random.Random, size: int, count: int) -> list[Rating]:
     ]  # fmt: skip
 
 
+async def store_random_graph(
+    store: Neo4jStore, rng: random.Random, *, size: int, count: int
+) -> tuple[list[str], list[Rating]]:
+    """`size` people p0, p1, ... and `count` random ratings among them, stored."""
+    ids = [f"p{i}" for i in range(size)]
+    ratings = random_ratings(rng, size, count)
+    await people(store, *ids)
+    await store.put_ratings(
+        [draft(r.from_id, r.to_id, r.strength, groups=r.groups, visibility=r.visibility)
+         for r in ratings],
+        T0,
+    )  # fmt: skip
+    return ids, ratings
+
+
 class Reference:
     """The traversal rule of API.md read literally, over all ratings in memory."""
 
@@ -407,15 +422,7 @@ class Reference:
 @pytest.mark.parametrize("seed", range(4))
 async def test_paths_mutuals_and_ratings_match_the_rule(store: Neo4jStore, seed: int) -> None:
     rng = random.Random(seed)
-    size = 8
-    ids = [f"p{i}" for i in range(size)]
-    ratings = random_ratings(rng, size, 22)
-    await people(store, *ids)
-    await store.put_ratings(
-        [draft(r.from_id, r.to_id, r.strength, groups=r.groups, visibility=r.visibility)
-         for r in ratings],
-        T0,
-    )  # fmt: skip
+    ids, ratings = await store_random_graph(store, rng, size=8, count=22)
     reference = Reference(ratings)
     viewers = [ADMIN, Viewer.dev(), *(Viewer(i, Role.USER) for i in ids[:4])]
     for viewer in viewers:
@@ -474,15 +481,7 @@ async def test_joins_read_by_cap_match_the_rule(
 
     monkeypatch.setattr(neo4j_paths, "join_groups", spied)
     rng = random.Random(100 + seed)
-    size = 12
-    ids = [f"p{i}" for i in range(size)]
-    ratings = random_ratings(rng, size, 60)
-    await people(store, *ids)
-    await store.put_ratings(
-        [draft(r.from_id, r.to_id, r.strength, groups=r.groups, visibility=r.visibility)
-         for r in ratings],
-        T0,
-    )  # fmt: skip
+    ids, ratings = await store_random_graph(store, rng, size=12, count=60)
     reference = Reference(ratings)
     for viewer in (ADMIN, Viewer(ids[0], Role.USER)):
         for source, target in rng.sample(list(itertools.permutations(ids, 2)), 8):
