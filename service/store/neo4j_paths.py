@@ -26,6 +26,7 @@ combines steps, so an invisible rating never reaches it.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -518,13 +519,13 @@ def join_groups(caps: Mapping[str, int]) -> list[tuple[int, list[str]]]:
     the steps too weak for them)."""
     groups: list[tuple[int, list[str]]] = []
     pending: list[str] = []
-    by_cap = sorted(caps.items(), key=lambda item: item[1])
-    for at, (person, cap) in enumerate(by_cap):
-        pending.append(person)
-        last_of_cap = at + 1 == len(by_cap) or by_cap[at + 1][1] != cap
-        if last_of_cap and (len(pending) >= JOIN_SPLIT_PEOPLE or at + 1 == len(by_cap)):
+    for cap, people in itertools.groupby(sorted(caps, key=caps.__getitem__), caps.__getitem__):
+        pending += people
+        if len(pending) >= JOIN_SPLIT_PEOPLE:
             groups.append((cap, pending))
             pending = []
+    if pending:
+        groups.append((max(caps.values()), pending))
     return groups
 
 
