@@ -400,9 +400,12 @@ class MeetInTheMiddle:
                 self._read[(side.inward, person)] = (weakest, self._strongest_first(known + fresh))
         return {person: self._read[(side.inward, person)][1] for person in caps}
 
-    def _frontier_caps(self, side: _Side, tau: float, best_other: float) -> dict[str, int]:
+    def _frontier_caps(
+        self, best_by_end: dict[str, float], tau: float, best_other: float
+    ) -> dict[str, int]:
+        """Each frontier end's cap, from the best score of its parts (`_Side.best_by_end`)."""
         caps: dict[str, int] = {}
-        for end, score in side.best_by_end().items():
+        for end, score in best_by_end.items():
             cap = self._cap(score * best_other, tau)
             if cap < self.query.max_strength:
                 self._leave_out(score * best_other * self._best_p_above[cap])
@@ -414,7 +417,7 @@ class MeetInTheMiddle:
         """One more layer on `side`: parts that reach the other end become paths."""
         q, p, best_p = self.query, self._p, self._best_p
         goal = q.source if side.inward else q.target
-        steps = await self._steps(side, self._frontier_caps(side, tau, 1.0))
+        steps = await self._steps(side, self._frontier_caps(side.best_by_end(), tau, 1.0))
         grown: list[_Part] = []
         for part in side.frontier():
             for step in steps.get(side.end(part), ()):  # the best first
@@ -445,10 +448,11 @@ class MeetInTheMiddle:
         if not targets:
             return
         best_far = max(part.score for parts in targets.values() for part in parts)
-        caps = self._frontier_caps(near, tau, best_far)
+        best_by_end = near.best_by_end()
+        caps = self._frontier_caps(best_by_end, tau, best_far)
         if not caps:
             return
-        steps = await self._joining_steps(near, caps, targets, tau)
+        steps = await self._joining_steps(near, best_by_end, caps, targets, tau)
         for parts in targets.values():
             parts.sort(key=lambda part: -part.score)
         for part in near.frontier():
@@ -472,11 +476,17 @@ class MeetInTheMiddle:
                     )
 
     async def _joining_steps(
-        self, near: _Side, caps: dict[str, int], targets: dict[str, list[_Part]], tau: float
+        self,
+        near: _Side,
+        best_by_end: dict[str, float],
+        caps: dict[str, int],
+        targets: dict[str, list[_Part]],
+        tau: float,
     ) -> dict[str, list[_Hop]]:
         """The steps from `near`'s frontier people (up to their caps) that may reach
         `targets`: small people read whole while that is cheap, the others through a join
-        layer that returns only the steps to a target that may make a path of `tau`."""
+        layer that returns only the steps to a target that may make a path of `tau`.
+        `best_by_end` is the best score of the parts at each frontier person."""
         whole = {person: cap for person, cap in caps.items() if self._small(person)}
         unread = [p for p in whole if self._weakest_read(near, p) < self.query.max_strength]
         if sum(self._degree[person] for person in unread) > WHOLE_JOIN_RATINGS:
@@ -484,7 +494,6 @@ class MeetInTheMiddle:
         steps = await self._steps(near, whole) if whole else {}
         rest = {person: cap for person, cap in caps.items() if person not in whole}
         if rest:
-            best_by_end = near.best_by_end()
             far_best = {
                 self._key[end]: max(part.score for part in parts) for end, parts in targets.items()
             }
