@@ -72,14 +72,19 @@ def as_reference(paths: Iterable[Path], table: Mapping[int, float]) -> list[RefP
 # How the search weighs a second hop on the target side for maxHops 4 changes its speed only:
 # with it never grown, as shipped, and always grown the answers must be the reference's.
 SECOND_HOP = {"never": 0, "as shipped": pathsearch._WALK_PER_RATING, "always": 10**9}
+# Likewise the budget of the bounds one step past the target side: none of the ball's people
+# taken (only the best reach bounds the rest), as shipped, and every one of them.
+FURTHER = {"nobody": 0, "as shipped": pathsearch._FURTHER_PER_ENTRY, "everyone": 10**9}
 
 
+@pytest.mark.parametrize("further", FURTHER)
 @pytest.mark.parametrize("second_hop", SECOND_HOP)
 @pytest.mark.parametrize("seed", range(100))
 def test_find_paths_ranks_like_the_reference(
-    seed: int, second_hop: str, monkeypatch: pytest.MonkeyPatch
+    seed: int, second_hop: str, further: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pathsearch, "_WALK_PER_RATING", SECOND_HOP[second_hop])
+    monkeypatch.setattr(pathsearch, "_FURTHER_PER_ENTRY", FURTHER[further])
     rng = random.Random(seed)
     size = rng.randint(4, 11)
     people = [f"p{i}" for i in range(size)]
@@ -157,3 +162,51 @@ def test_find_paths_on_unknown_people_is_empty_and_bad_queries_raise() -> None:
     bad = PathQuery("a", "b", min_hops=3, max_hops=2, first=5, max_strength=5)
     with pytest.raises(ValueError, match="min_hops"):
         pathsearch.find_paths(graph, bad, Viewer.dev(), table)
+
+
+def hub_ratings(rng: random.Random, people: list[str], hubs: int) -> list[Rating]:
+    """Strong ties among a few, weak ones from `hubs` people to most: a small tier L."""
+    pairs = {(u, v) for u, v in itertools.permutations(people, 2) if rng.random() < 0.12}
+    pairs |= {(h, v) for h in people[:hubs] for v in people if v != h and rng.random() < 0.7}
+    return [
+        Rating(
+            u,
+            v,
+            rng.choice((4, 5)) if u in people[:hubs] else rng.choice((1, 1, 2, 2, 3, 4, 5)),
+            (),
+            None,
+            rng.choice((Visibility.PUBLIC, Visibility.PUBLIC, Visibility.CONNECTIONS)),
+            None,
+            None,
+            T0,
+            T0,
+        )
+        for u, v in sorted(pairs)
+    ]
+
+
+@pytest.mark.parametrize("per_entry", [1, 2, 4])
+@pytest.mark.parametrize("seed", range(8))
+def test_bounds_past_the_target_side_keep_every_path_that_ranks(
+    seed: int, per_entry: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Budgets that take some of the ball's people and leave others: the bound of a walk one
+    step past the target side must cover the people left out as well as the ones taken."""
+    monkeypatch.setattr(pathsearch, "_FURTHER_PER_ENTRY", per_entry)
+    rng = random.Random(5000 + seed)
+    people = [f"p{i:02}" for i in range(20)]
+    graph, ref = graphs(people, hub_ratings(rng, people, hubs=2))
+    table = reference.DEFAULT_TABLE
+    for _ in range(12):
+        source = rng.choice(people[:2]) if rng.random() < 0.5 else rng.choice(people)
+        target = rng.choice([p for p in people if p != source])
+        query = PathQuery(
+            source, target, min_hops=1, max_hops=4, first=rng.choice([1, 3, 5]), max_strength=5
+        )
+        viewer = rng.choice([Viewer.dev(), Viewer(rng.choice(people), Role.USER)])
+        expected = reference.rank(
+            ref.all_paths(ref_viewer(viewer), source, target, 4, 5, frozenset(), table),
+            query.first,
+        )
+        found = pathsearch.find_paths(graph, query, viewer, ScoringTable.from_mapping(table))
+        assert reference.rank(as_reference(found, table), query.first) == expected, query
