@@ -237,16 +237,25 @@ def _step_table(max_strength: int) -> tuple[int, ...]:
     return tuple(codes)
 
 
+@functools.lru_cache(maxsize=64)
+def _inward_table(
+    max_strength: int, u_class: int, v_class: int, probabilities: tuple[float, ...]
+) -> tuple[float, ...]:
+    codes, cu, cv = _step_table(max_strength), u_class << 10, v_class << 12
+    return tuple(probabilities[codes[_SWAP[tie] | cu | cv] & 7] for tie in range(1 << 10))
+
+
 class _Rule:
     """The traversal rule for one viewer and one strength limit."""
 
-    __slots__ = ("adj", "codes", "classes", "default_class")
+    __slots__ = ("adj", "codes", "classes", "default_class", "max_strength")
 
     def __init__(self, graph: RatingGraph, viewer: Viewer, max_strength: int) -> None:
         self.adj: dict[str, dict[str, _TieData]] = graph._adj
         self.codes = _step_table(max_strength)
         self.classes: dict[str, int] = {}
         self.default_class = 2 if viewer.is_admin else 0
+        self.max_strength = max_strength
         me = viewer.person_id
         if viewer.is_admin or me is None:
             return
@@ -256,6 +265,11 @@ class _Rule:
 
     def cls(self, person: str) -> int:
         return self.classes.get(person, self.default_class)
+
+    def inward(self, v_class: int, probabilities: tuple[float, ...]) -> tuple[float, ...]:
+        """For each tie seen from v (of class `v_class`), the probability of the step u -> v
+        for a u of the default class (0.0: no step): one index per rating in hot loops."""
+        return _inward_table(self.max_strength, self.default_class, v_class, probabilities)
 
     def code(self, u: str, v: str) -> int:
         """The code of the step u -> v (0: none)."""
@@ -530,26 +544,28 @@ class _TargetSide:
     def grow(self, probabilities: Sequence[float]) -> list[str]:
         """One more hop; returns the people met for the first time."""
         assert not self.partial, "no hop may follow a partial one"
-        rule, q = self.rule, self.query
-        adj, codes, cls, avoid = rule.adj, rule.codes, rule.cls, q.avoid
-        hops, reach, swap = self.hops, self.reach, _SWAP
+        rule, q, p = self.rule, self.query, tuple(probabilities)
+        adj, codes, cls, classes, avoid = rule.adj, rule.codes, rule.cls, rule.classes, q.avoid
+        hops, reach, swap, target = self.hops, self.reach, _SWAP, q.target
         radius = self.radius + 1
         best = self.best_reach
         changed: dict[str, None] = {}
         new: list[str] = []
         for y in self._changed:
-            if y == q.source or (y == q.target and radius > 1):
+            if y == q.source or (y == target and radius > 1):
                 continue
             via = reach[y]
-            cy = cls(y) << 12
+            cy = cls(y)
+            inward = rule.inward(cy, p)
             for x, data in adj[y].items():
-                if x in avoid or x == q.target:
+                if x in avoid or x == target:
                     continue
-                # The step x -> y, from x's side of the tie.
-                code = codes[swap[data[TIE]] | cls(x) << 10 | cy]
-                if not code:
-                    continue
-                value = probabilities[code & 7] * via
+                # The step x -> y, from x's side of the tie; 0.0 when there is none.
+                if x in classes:
+                    step_p = p[codes[swap[data[TIE]] | classes[x] << 10 | cy << 12] & 7]
+                else:
+                    step_p = inward[data[TIE]]
+                value = step_p * via
                 if value > reach.get(x, 0.0):
                     reach[x] = value
                     changed[x] = None
