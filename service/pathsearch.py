@@ -32,6 +32,7 @@ import functools
 import heapq
 import itertools
 import math
+import operator
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, NoReturn, TypeAlias
@@ -111,8 +112,25 @@ class RatingGraph(nx.Graph):  # type: ignore[misc]
     """
 
     def __init__(self, incoming_graph_data: Any = None, **attr: Any) -> None:
+        self._by_tie: dict[str, tuple[int, dict[int, list[str]]]] = {}
         super().__init__(incoming_graph_data, **attr)
         self.labels: Labels = _no_labels
+
+    def neighbours_by_tie(self, u: str) -> dict[int, list[str]]:
+        """u's neighbours grouped by their tie seen from u, kept for people with many.
+
+        A group list is rebuilt after `set_rating`, `remove_rating` or `add_ratings` touch
+        u, and whenever u's number of neighbours changed (a node removed by networkx).
+        """
+        adj_u = self._adj[u]
+        kept = self._by_tie.get(u)
+        if kept is not None and kept[0] == len(adj_u):
+            return kept[1]
+        groups: dict[int, list[str]] = {}
+        for v, data in adj_u.items():
+            groups.setdefault(data[TIE], []).append(v)
+        self._by_tie[u] = len(adj_u), groups
+        return groups
 
     def tie(self, u: str, v: str) -> int:
         """The packed tie seen from u (0 when neither rated the other)."""
@@ -126,6 +144,8 @@ class RatingGraph(nx.Graph):  # type: ignore[misc]
         per person instead of one per rating.
         """
         adj = self._adj
+        self._by_tie.pop(from_id, None)
+        self._by_tie.pop(to_id, None)
         out = adj[from_id]
         old = out.get(to_id)
         back = _NO_TIE if old is None else old[TIE] & ~31
@@ -141,6 +161,7 @@ class RatingGraph(nx.Graph):  # type: ignore[misc]
         """`set_rating` for many (from, to, strength, visibility or its name): the loop of a
         bulk load. `ids` maps each id to the string object to keep (one per person)."""
         adj, data, swap, half = self._adj, _TIE_DATA, _SWAP, _HALF
+        self._by_tie.clear()
         for from_id, to_id, strength, visibility in ratings:
             if ids is not None:
                 from_id, to_id = ids[from_id], ids[to_id]
@@ -156,6 +177,8 @@ class RatingGraph(nx.Graph):  # type: ignore[misc]
         old = adj.get(from_id, {}).get(to_id)
         if old is None:
             return
+        self._by_tie.pop(from_id, None)
+        self._by_tie.pop(to_id, None)
         tie = old[TIE] & ~31
         if tie == _NO_TIE:
             del adj[from_id][to_id]
@@ -248,9 +271,10 @@ def _inward_table(
 class _Rule:
     """The traversal rule for one viewer and one strength limit."""
 
-    __slots__ = ("adj", "codes", "classes", "default_class", "max_strength")
+    __slots__ = ("graph", "adj", "codes", "classes", "default_class", "max_strength")
 
     def __init__(self, graph: RatingGraph, viewer: Viewer, max_strength: int) -> None:
+        self.graph = graph
         self.adj: dict[str, dict[str, _TieData]] = graph._adj
         self.codes = _step_table(max_strength)
         self.classes: dict[str, int] = {}
@@ -615,6 +639,8 @@ class _TargetSide:
                     if x not in hops:
                         hops[x] = radius
                         new.append(x)
+                    if value > self.best_reach:
+                        self.best_reach = value
         self._changed = []
         self.layers.append(new)
         self._sizes.append(self._sizes[-1] + len(new))
@@ -741,6 +767,10 @@ _WALK_PER_RATING = 3
 _FURTHER_PER_ENTRY = 1
 _NOBODY: Final[Mapping[str, float]] = {}
 
+# People with this many neighbours have them grouped by tie (`RatingGraph.neighbours_by_tie`),
+# so that the search stops at the first group too weak to rank instead of checking each.
+_GROUPED_FROM = 1000
+
 
 class _BestFirst:
     """Paths of up to 4 steps: bidirectional reachability first, then a best-first search.
@@ -767,6 +797,7 @@ class _BestFirst:
         self._beyond = 0.0  # best score of a walk longer than the target side's radius
         # `_TargetSide.one_step_further`, worked out once per depth of the pops that need it.
         self._further: dict[int, tuple[dict[str, float], float]] = {}
+        self._cut = 0.0  # the running search's cut, for `_strongest_first`
 
     def run(self) -> list[_Found]:
         try:
@@ -871,21 +902,41 @@ class _BestFirst:
             self._further[depth] = self.target_side.one_step_further(budget, self.p)
         return self._further[depth]
 
-    def _candidates(self, u: str, left: int) -> Iterable[str]:
+    def _candidates(self, u: str, left: int, score: float, tail: float) -> Iterable[str]:
         """u's neighbours, or fewer that still hold every one that may reach the target in
-        `left` more hops (the caller checks the hops of each)."""
+        `left` more hops (the caller checks the hops of each) with a bound that may rank:
+        `score` is the path's to u, `tail` bounds the tail of anyone but the target."""
         back, adj_u, target = self.target_side, self.rule.adj[u], self.query.target
         if left == 1:
             return (target,) if target in adj_u else ()
         reach = left - 1  # hops left after the next one
-        if reach > back.radius and not back.closed:
-            return adj_u
         radius = min(reach, back.radius)
-        if back.ball_size(radius) < len(adj_u):
+        if (reach <= back.radius or back.closed) and back.ball_size(radius) < len(adj_u):
             # A hub: walk the people near the target instead of its 30,000 neighbours.
             direct = (target,) if target in adj_u else ()
             return itertools.chain(direct, (v for v in back.ball(radius) if v in adj_u))
+        if len(adj_u) >= _GROUPED_FROM:
+            return self._strongest_first(u, score * tail * _ROUNDING * _ROUNDING)
         return adj_u
+
+    def _strongest_first(self, u: str, bound: float) -> Iterator[str]:
+        """u's neighbours, the target first, then grouped by the best step they may take
+        from u; stops at the first group whose step times `bound` falls below the cut."""
+        rule, target, p = self.rule, self.query.target, self.p
+        if target in rule.adj[u]:
+            yield target
+        codes, cu = rule.codes, rule.cls(u) << 10
+        groups = [
+            (max(p[codes[tie | cu | cv << 12] & 7] for cv in (0, 1, 2)), people)
+            for tie, people in rule.graph.neighbours_by_tie(u).items()
+        ]
+        groups.sort(key=operator.itemgetter(0), reverse=True)
+        for best_step, people in groups:
+            if best_step * bound < self._cut:
+                return  # the groups after it are weaker still, and the cut only rises
+            for v in people:
+                if v != target:
+                    yield v
 
     def _search(
         self, max_hops: int, floor: list[float], counted: set[tuple[str, ...]]
@@ -902,6 +953,7 @@ class _BestFirst:
         found: list[_Found] = []
         # Nothing scoring below `cut` can rank once `floor` holds `first` scores.
         cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE) if len(floor) >= first else 0.0
+        self._cut = cut
         heap: list[_Entry] = [(-self._tail(source, max_hops), min_hops, (source,), 1.0, ())]
         pops = 0
         while heap:
@@ -921,15 +973,19 @@ class _BestFirst:
             hops = len(steps)
             left = max_hops - hops
             # Bounds of walks longer than the target side's radius from u's neighbours.
+            # Bounds of walks longer than the target side's radius from u's neighbours, and
+            # the best tail anyone but the target may have (a `near` bound is a step times
+            # someone's reach: never above the best reach).
             if left - 1 <= back.radius:
                 longer: Mapping[str, float] | None = None
             elif left - 1 == back.radius + 1:
                 longer, rest = self._bounds_further(hops)
             else:
                 longer, rest = _NOBODY, self._beyond
+            tail_max = back.best_reach if longer is None else max(back.best_reach, rest)
             cu = classes(u, default_class) << 10
             adj_u = adj[u]
-            for v in self._candidates(u, left):
+            for v in self._candidates(u, left, score, tail_max):
                 # Too far from the target first: from a hub, most neighbours are.
                 to_target = hops_to_target(v, far)
                 least_after = hops + 1 + to_target
@@ -952,7 +1008,7 @@ class _BestFirst:
                         else:
                             heapq.heappushpop(floor, total)
                         if len(floor) >= first:
-                            cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE)
+                            cut = self._cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE)
                     heapq.heappush(heap, (-total, hops + 1, path, total, path_steps))
                     continue
                 next_score = score * p[code & 7]

@@ -77,14 +77,21 @@ SECOND_HOP = {"never": 0, "as shipped": pathsearch._WALK_PER_RATING, "always": 1
 FURTHER = {"nobody": 0, "as shipped": pathsearch._FURTHER_PER_ENTRY, "everyone": 10**9}
 
 
+# And the people whose neighbours are grouped by tie: as shipped (nobody in these small
+# graphs) or everyone.
+GROUPED = {"as shipped": pathsearch._GROUPED_FROM, "everyone": 1}
+
+
+@pytest.mark.parametrize("grouped", GROUPED)
 @pytest.mark.parametrize("further", FURTHER)
 @pytest.mark.parametrize("second_hop", SECOND_HOP)
 @pytest.mark.parametrize("seed", range(100))
 def test_find_paths_ranks_like_the_reference(
-    seed: int, second_hop: str, further: str, monkeypatch: pytest.MonkeyPatch
+    seed: int, second_hop: str, further: str, grouped: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pathsearch, "_WALK_PER_RATING", SECOND_HOP[second_hop])
     monkeypatch.setattr(pathsearch, "_FURTHER_PER_ENTRY", FURTHER[further])
+    monkeypatch.setattr(pathsearch, "_GROUPED_FROM", GROUPED[grouped])
     rng = random.Random(seed)
     size = rng.randint(4, 11)
     people = [f"p{i}" for i in range(size)]
@@ -191,8 +198,10 @@ def test_bounds_past_the_target_side_keep_every_path_that_ranks(
     seed: int, per_entry: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Budgets that take some of the ball's people and leave others: the bound of a walk one
-    step past the target side must cover the people left out as well as the ones taken."""
+    step past the target side must cover the people left out as well as the ones taken.
+    The hubs' neighbours are grouped by tie, so the search also stops at a group too weak."""
     monkeypatch.setattr(pathsearch, "_FURTHER_PER_ENTRY", per_entry)
+    monkeypatch.setattr(pathsearch, "_GROUPED_FROM", 8)
     rng = random.Random(5000 + seed)
     people = [f"p{i:02}" for i in range(20)]
     graph, ref = graphs(people, hub_ratings(rng, people, hubs=2))
@@ -210,3 +219,56 @@ def test_bounds_past_the_target_side_keep_every_path_that_ranks(
         )
         found = pathsearch.find_paths(graph, query, viewer, ScoringTable.from_mapping(table))
         assert reference.rank(as_reference(found, table), query.first) == expected, query
+
+
+def test_grouped_neighbours_follow_every_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hub's neighbours grouped by tie are kept between searches: each kind of write must
+    be seen by the next search, as the reference reads the ratings afresh."""
+    monkeypatch.setattr(pathsearch, "_GROUPED_FROM", 3)
+    rng = random.Random(77)
+    people = [f"p{i:02}" for i in range(14)]
+    ratings = {(r.from_id, r.to_id): r for r in hub_ratings(rng, people, hubs=2)}
+    graph, _ = graphs(people, list(ratings.values()))
+    table = reference.DEFAULT_TABLE
+
+    def rate(u: str, v: str, strength: int) -> Rating:
+        return Rating(u, v, strength, (), None, Visibility.PUBLIC, None, None, T0, T0)
+
+    def check() -> None:
+        ref = graphs(people, list(ratings.values()))[1]
+        for source, target in itertools.permutations(people[:4] + people[-3:], 2):
+            if source not in graph or target not in graph:
+                continue
+            query = PathQuery(source, target, min_hops=1, max_hops=4, first=3, max_strength=5)
+            expected = reference.rank(
+                ref.all_paths(ref_viewer(Viewer.dev()), source, target, 4, 5, frozenset(), table),
+                3,
+            )
+            found = pathsearch.find_paths(graph, query, Viewer.dev(), ScoringTable.default())
+            assert reference.rank(as_reference(found, table), 3) == expected, query
+
+    check()
+    # The hubs' weak ties become strong, one at a time and in a bulk load.
+    for v in people[2:6]:
+        ratings["p00", v] = rate("p00", v, 1)
+        graph.set_rating("p00", v, 1, Visibility.PUBLIC)
+    check()
+    bulk = [rate("p01", v, 1) for v in people[8:12]]
+    ratings.update(((r.from_id, r.to_id), r) for r in bulk)
+    graph.add_ratings((r.from_id, r.to_id, r.strength, r.visibility) for r in bulk)
+    check()
+    # A hub's weak rating goes, and the step falls back to the other's strong one.
+    hub_rated = [v for (u, v) in ratings if u == "p00" and ratings["p00", v].strength >= 4]
+    for v in hub_rated[:3]:
+        ratings[v, "p00"] = rate(v, "p00", 1)
+        graph.set_rating(v, "p00", 1, Visibility.PUBLIC)
+    check()
+    for v in hub_rated[:3]:
+        del ratings["p00", v]
+        graph.remove_rating("p00", v)
+    check()
+    # Someone the hubs rated leaves: networkx removes the node and its edges.
+    gone = people.pop(5)
+    ratings = {k: r for k, r in ratings.items() if gone not in k}
+    graph.remove_node(gone)
+    check()
