@@ -972,7 +972,6 @@ class _BestFirst:
                 continue
             hops = len(steps)
             left = max_hops - hops
-            # Bounds of walks longer than the target side's radius from u's neighbours.
             # Bounds of walks longer than the target side's radius from u's neighbours, and
             # the best tail anyone but the target may have (a `near` bound is a step times
             # someone's reach: never above the best reach).
