@@ -850,30 +850,42 @@ class EmbeddedStore:
 
     # --- bulk load --------------------------------------------------------------------------
     async def load_batch(self, batch: LoadBatch) -> bool:
+        # Encoded here, in the caller's thread: a bulk load parses its next batch there while
+        # this one is written, and the write thread then runs SQLite alone, without the GIL.
+        stamp = _iso_datetime(batch.now)
+        rows = (
+            orjson.dumps(list(map(_draft_json_row, batch.ratings))).decode()
+            if batch.ratings
+            else None
+        )
+
         def work() -> bool:
             stored: dict[str, Person] = {}
             for patch in batch.people:
                 stored[patch.id] = patch.apply(stored.get(patch.id) or self._person(patch.id))
             self._check_people([*batch.ratings, *batch.restored], stored, index=True)
-            stamp = _iso_datetime(batch.now)
-            rows = (
-                orjson.dumps(list(map(_draft_json_row, batch.ratings))).decode()
-                if batch.ratings
-                else None
-            )
+            conn = self._connection()
             # A bulk load inserts millions of keys into three B-trees: a larger page cache
             # keeps their inner pages (measured: +14% rows per CPU-second at 2.4M ratings).
-            self._connection().execute(f"PRAGMA cache_size=-{_BULK_CACHE_KIB:d}")
-            with self._transaction() as conn:
-                done = conn.execute(_SELECT_CHECKPOINT, (batch.key,)).fetchone()
-                if done is not None and done[0] >= batch.number:
-                    return False
-                conn.executemany(_UPSERT_PERSON, map(_person_row, stored.values()))
-                if rows is not None:
-                    conn.execute(_UPSERT_RATINGS_JSON, (rows, stamp))
-                if batch.restored:
-                    conn.executemany(_RESTORE_RATING, map(_restored_row, batch.restored))
-                conn.execute(_SAVE_CHECKPOINT, (batch.key, batch.number, stamp))
+            conn.execute(f"PRAGMA cache_size=-{_BULK_CACHE_KIB:d}")
+            # `_check_people` has just found every rating's two people, under the lock that
+            # every write takes, so SQLite's own look-ups of them would find the same: off for
+            # this batch (26% more ratings/s at tier L). The pragma cannot change inside a
+            # transaction, hence around it.
+            conn.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with self._transaction():
+                    done = conn.execute(_SELECT_CHECKPOINT, (batch.key,)).fetchone()
+                    if done is not None and done[0] >= batch.number:
+                        return False
+                    conn.executemany(_UPSERT_PERSON, map(_person_row, stored.values()))
+                    if rows is not None:
+                        conn.execute(_UPSERT_RATINGS_JSON, (rows, stamp))
+                    if batch.restored:
+                        conn.executemany(_RESTORE_RATING, map(_restored_row, batch.restored))
+                    conn.execute(_SAVE_CHECKPOINT, (batch.key, batch.number, stamp))
+            finally:
+                conn.execute("PRAGMA foreign_keys=ON")
             self._remember_people(stored.values())
             self._remember(batch.ratings)
             self._remember(batch.restored)

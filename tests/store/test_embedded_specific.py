@@ -291,3 +291,20 @@ async def test_a_loaded_batch_naming_a_missing_person_in_its_middle_writes_nothi
     assert await store.get_people(["p0", "p1"]) == {}
     assert _rows(store.data_dir) == []
     assert store._graph.number_of_nodes() == 0
+
+
+async def test_foreign_keys_are_checked_again_after_every_loaded_batch(
+    store: EmbeddedStore,
+) -> None:
+    """A batch is written with SQLite's foreign keys off (the store has checked its people
+    itself); every other write, and the next batch's own check, still has them."""
+    people = (PersonPatch(id="a", name="A"), PersonPatch(id="b", name="B"))
+    assert await store.load_batch(LoadBatch("k", 0, people, (RatingDraft("a", "b", 2),), T0))
+    assert not await store.load_batch(LoadBatch("k", 0, (), (RatingDraft("b", "a", 2),), T0))
+    conn = store._connection()
+    assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        conn.execute(
+            "INSERT INTO rating (from_id, to_id, strength, groups, visibility, created_at,"
+            " updated_at) VALUES ('a', 'ghost', 1, '[]', 'PUBLIC', 'x', 'x')"
+        )
