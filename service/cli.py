@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 
+from service.bulkload import DEFAULT_BATCH_SIZE
 from service.config_errors import describe
 from service.domain import Role
 from service.settings import Settings
@@ -175,7 +176,7 @@ def load(
     data_dir: DataDirOption = None,
     batch_size: Annotated[
         int, typer.Option(min=1, help="Records per transaction (and per checkpoint).")
-    ] = 10_000,
+    ] = DEFAULT_BATCH_SIZE,
     restart: Annotated[
         bool, typer.Option("--restart", help="Load from the top, ignoring the checkpoint.")
     ] = False,
@@ -298,7 +299,7 @@ def neo4j_import(
             help="The batches of `tiegraph load` whose result to build: repeats of a pair "
             "resolve per batch, and the load's checkpoint counts them.",
         ),
-    ] = 10_000,
+    ] = DEFAULT_BATCH_SIZE,
     csv_dir: Annotated[
         Path | None,
         typer.Option(help="Where the importer's CSV files go (default: NEO4J_DIR/import-csv)."),
@@ -564,7 +565,7 @@ def import_tiegraph(
 ) -> None:
     """Restore a `tiegraph export` file: people, ratings with their timestamps, review state
     and history. Resumes an interrupted restore like `tiegraph load`."""
-    load(file, store=store, data_dir=data_dir, batch_size=10_000, restart=False)
+    load(file, store=store, data_dir=data_dir, batch_size=DEFAULT_BATCH_SIZE, restart=False)
 
 
 @app.command()
