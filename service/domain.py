@@ -242,7 +242,12 @@ class RatingDraft:
     last_interaction: date | None = None
     reviewed: bool = True
 
-    def stamped(self, created_at: datetime, updated_at: datetime) -> Rating:
+    def stamped(
+        self,
+        created_at: datetime,
+        updated_at: datetime,
+        history: tuple[RatingVersion, ...] = (),
+    ) -> Rating:
         return Rating(
             from_id=self.from_id,
             to_id=self.to_id,
@@ -255,6 +260,7 @@ class RatingDraft:
             created_at=created_at,
             updated_at=updated_at,
             reviewed=self.reviewed,
+            history=history,
         )
 
 

@@ -210,6 +210,10 @@ _SELECT_PEOPLE: Final = (
     "SELECT id, name, name_key, headline, company, location, profile_url FROM person"
 )
 _UPSERT_RATING_RETURNING: Final = _UPSERT_RATING + " RETURNING created_at, history"
+# A batch of distinct pairs in one statement. RETURNING gives no order: rows name their pair.
+_UPSERT_RATINGS_JSON_RETURNING: Final = (
+    _UPSERT_RATINGS_JSON + " RETURNING from_id, to_id, created_at, history"
+)
 _SELECT_RATING: Final = """
     SELECT from_id, to_id, strength, groups, context, visibility, since, last_interaction,
            created_at, updated_at, reviewed, history
@@ -758,14 +762,32 @@ class EmbeddedStore:
         """The rating write of `put_ratings` inside an open transaction; also accepting a
         connection request goes through it. Call `_remember(drafts)` after COMMIT."""
         stamp = _iso_datetime(now)
-        ratings: list[Rating] = []
-        for draft in drafts:
-            (created, history) = conn.execute(
-                _UPSERT_RATING_RETURNING, _draft_row(draft, stamp)
-            ).fetchone()
-            stamped = draft.stamped(created_at=datetime.fromisoformat(created), updated_at=now)
-            ratings.append(dataclasses.replace(stamped, history=versions.decode_array(history)))
-        return ratings
+        if len(drafts) > 1 and len({(d.from_id, d.to_id) for d in drafts}) == len(drafts):
+            # One statement for the batch, run by SQLite without the GIL (a statement per
+            # row took half of a 5,000-rating `rateConnections`). Repeated pairs take the
+            # row-by-row way below: each replace must see the one before it.
+            rows = orjson.dumps(list(map(_draft_json_row, drafts))).decode()
+            written = {
+                (from_id, to_id): (created, history)
+                for from_id, to_id, created, history in conn.execute(
+                    _UPSERT_RATINGS_JSON_RETURNING, (rows, stamp)
+                )
+            }
+            returned = [written[d.from_id, d.to_id] for d in drafts]
+        else:
+            returned = [
+                conn.execute(_UPSERT_RATING_RETURNING, _draft_row(draft, stamp)).fetchone()
+                for draft in drafts
+            ]
+        created_now = datetime.fromisoformat(stamp)  # what a new row reads back as
+        return [
+            draft.stamped(
+                created_at=created_now if created == stamp else datetime.fromisoformat(created),
+                updated_at=now,
+                history=() if history == "[]" else versions.decode_array(history),
+            )
+            for draft, (created, history) in zip(drafts, returned, strict=True)
+        ]
 
     def _check_people(
         self,

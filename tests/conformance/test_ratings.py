@@ -217,7 +217,11 @@ async def test_rate_connections_can_replace_in_a_batch(
     assert stored[0].strength == 1
     assert stored[0].created_at == old.created_at
     assert stored[0].updated_at > old.updated_at
+    assert [v.strength for v in stored[0].history] == [5]
     assert stored[1].created_at == stored[1].updated_at
+    assert stored[1].history == ()
+    for rated in stored:  # what the batch returned is what is stored
+        assert await contacts.rating(store, admin, rated.from_id, rated.to_id) == rated
 
 
 async def test_rate_connections_with_an_unknown_person_writes_nothing(
