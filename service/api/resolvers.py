@@ -185,9 +185,7 @@ class Mutation:
         stored = await contacts.rate_connections(
             info.context.store, info.context.viewer, [item.to_fields() for item in input]
         )
-        return RateConnectionsResultType(
-            count=len(stored), ratings=[RatingType.from_domain(r) for r in stored]
-        )
+        return RateConnectionsResultType(stored=stored)
 
     @mutation(description="Remove from's rating of to. True when there was one.")
     async def remove_rating(self, info: Info, *, from_: FromArg = UNSET, to: strawberry.ID) -> bool:

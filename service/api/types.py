@@ -292,8 +292,16 @@ class WarmPathType:
 
 @strawberry.type(name="RateConnectionsResult")
 class RateConnectionsResultType:
-    count: int
-    ratings: list[RatingType]
+    stored: strawberry.Private[list[domain.Rating]]
+
+    @strawberry.field
+    def count(self) -> int:
+        return len(self.stored)
+
+    @strawberry.field
+    def ratings(self) -> list[RatingType]:
+        # Built only when asked for: a loader selects `count` of 5,000-rating batches.
+        return [RatingType.from_domain(r) for r in self.stored]
 
 
 @builds_from_leaves
