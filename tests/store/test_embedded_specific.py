@@ -250,6 +250,20 @@ def _rows(data_dir: FsPath) -> list[tuple[Any, ...]]:
         return conn.execute(_ROW).fetchall()
 
 
+async def test_put_ratings_naming_a_pair_twice_returns_each_write_as_it_was(
+    store: EmbeddedStore,
+) -> None:
+    """The API refuses such a batch; the store writes it in order, and each returned rating
+    is that write's own (the second one's history holds the first)."""
+    await store.upsert_people([PersonPatch(id="a", name="A"), PersonPatch(id="b", name="B")])
+    first, second = await store.put_ratings(
+        [RatingDraft("a", "b", 5), RatingDraft("a", "b", 1)], T0
+    )
+    assert (first.strength, first.history) == (5, ())
+    assert second.strength == 1
+    assert [v.strength for v in second.history] == [5]
+
+
 async def test_a_loaded_batch_stores_the_rows_put_ratings_stores(tmp_path: FsPath) -> None:
     """The batch write and the API's write leave the same rows: values, types, history (the
     same pair twice in a batch: the later one wins, the earlier is in the history)."""
