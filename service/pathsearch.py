@@ -581,6 +581,28 @@ class _TargetSide:
             via = reach[y]
             cy = cls(y)
             inward = rule.inward(cy, p)
+            if len(adj[y]) >= _GROUPED_FROM:
+                # A hub: its neighbours grouped by tie share one step (all but `classes`).
+                # The update repeats the loop's below on purpose: a call per neighbour here
+                # would cost what the grouping saves.
+                for tie, xs in rule.graph.neighbours_by_tie(y).items():
+                    shared = inward[tie] * via
+                    for x in xs:
+                        if x in avoid or x == target:
+                            continue
+                        if x in classes:
+                            value = p[codes[swap[tie] | classes[x] << 10 | cy << 12] & 7] * via
+                        else:
+                            value = shared
+                        if value > reach.get(x, 0.0):
+                            reach[x] = value
+                            changed[x] = None
+                            if x not in hops:
+                                hops[x] = radius
+                                new.append(x)
+                            if value > best:
+                                best = value
+                continue
             for x, data in adj[y].items():
                 if x in avoid or x == target:
                     continue
@@ -768,7 +790,8 @@ _FURTHER_PER_ENTRY = 1
 _NOBODY: Final[Mapping[str, float]] = {}
 
 # People with this many neighbours have them grouped by tie (`RatingGraph.neighbours_by_tie`),
-# so that the search stops at the first group too weak to rank instead of checking each.
+# so that the search stops at the first group too weak to rank instead of checking each, and
+# the target side's hop works out one step per group instead of one per neighbour.
 _GROUPED_FROM = 1000
 
 
