@@ -27,6 +27,7 @@ from typing import Any
 from neo4j import AsyncManagedTransaction, GraphDatabase
 
 from bench.linkedin_import import connections_csv
+from bench.scale import WIPE
 from graph_schema import queries as cypher
 from service import imports
 from service.domain import Role, Viewer
@@ -35,10 +36,6 @@ from service.store import neo4j as neo4j_store
 from service.store.neo4j import Neo4jStore
 
 ADMIN = Viewer("root", Role.ADMIN)
-WIPE = (
-    "MATCH (n) WHERE n:Person OR n:`__Load` "
-    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
-)
 MEMORY = (
     "SHOW TRANSACTIONS YIELD transactionId, currentQuery, estimatedUsedHeapMemory "
     "WHERE NOT currentQuery STARTS WITH 'SHOW' "
@@ -158,7 +155,8 @@ async def main_async(rows: int, repeat: int, invitations: int) -> None:
         for attempt in range(1, repeat + 1):
             with GraphDatabase.driver(s["uri"], auth=s["auth"]) as driver:
                 with driver.session(database=s["database"]) as session:
-                    session.run(WIPE).consume()
+                    for statement in WIPE:
+                        session.run(statement).consume()
                     session.run("MERGE (p:Person {id: 'me'}) SET p.name = 'Me', p.idSort = 'me'")
             for label in ("empty store", "same file again"):
                 seconds, report, times, peak = await one_import(store, csv, invites)
