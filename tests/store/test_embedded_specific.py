@@ -4,6 +4,7 @@ tested on its own in `tests/test_pathsearch.py`."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -290,6 +291,54 @@ async def test_a_loaded_batch_stores_the_rows_put_ratings_stores(tmp_path: FsPat
     assert rows == _rows(tmp_path / "put")
     (ann_bob,) = [r for r in rows if r[:2] == ("ann", "bob")]
     assert ann_bob[2] == 2 and ann_bob[9].count("changedAt") == 2
+
+
+@pytest.mark.parametrize("seed", range(5))
+async def test_a_put_ratings_batch_stores_and_returns_what_one_at_a_time_does(
+    tmp_path: FsPath, seed: int
+) -> None:
+    """A batch of distinct pairs is one statement; rating by rating, each is its own. Both
+    leave the same rows and return the same ratings, replaces and their history included."""
+    rng = random.Random(seed)
+    ids = [f"p{i}" for i in range(8)]
+    people = [PersonPatch(id=i, name=f"Name {i}") for i in ids]
+    pairs = [(a, b) for a in ids for b in ids if a != b]
+    batches = []
+    for _ in range(4):  # later batches replace some pairs of earlier ones
+        chosen = rng.sample(pairs, rng.randint(2, 20))
+        batches.append(
+            [
+                RatingDraft(
+                    a,
+                    b,
+                    rng.randint(1, 5),
+                    tuple(rng.sample(["Friends", "Vendors", "x"], 2)),
+                    rng.choice([None, "met once"]),
+                    rng.choice(list(Visibility)),
+                    rng.choice([None, date(2019, 4, 1)]),
+                    None,
+                    rng.random() < 0.8,
+                )
+                for a, b in chosen
+            ]
+        )
+    returned: dict[str, list[Any]] = {}
+    for name in ("batch", "one at a time"):
+        store = EmbeddedStore(tmp_path / name)
+        await store.open()
+        await store.upsert_people(people)
+        got = returned.setdefault(name, [])
+        for number, drafts in enumerate(batches):
+            now = T0.replace(minute=number)
+            if name == "batch":
+                got += await store.put_ratings(drafts, now)
+            else:
+                for draft in drafts:
+                    got += await store.put_ratings([draft], now)
+        await store.close()
+    assert returned["batch"] == returned["one at a time"]
+    assert _rows(tmp_path / "batch") == _rows(tmp_path / "one at a time")
+    assert any(rating.history for rating in returned["batch"])
 
 
 async def test_a_loaded_batch_naming_a_missing_person_in_its_middle_writes_nothing(
