@@ -322,6 +322,11 @@ def _draft_json_row(draft: RatingDraft) -> tuple[Any, ...]:
     )
 
 
+def _json_rows(drafts: Sequence[RatingDraft]) -> str:
+    """The ?1 of `_UPSERT_RATINGS_JSON`: the drafts' rows as one JSON array."""
+    return orjson.dumps(list(map(_draft_json_row, drafts))).decode()
+
+
 def _draft_row(draft: RatingDraft, now: str) -> tuple[Any, ...]:
     """The row of a rating written at `now` (created_at stays as stored on a replace)."""
     *values, reviewed = _draft_json_row(draft)
@@ -766,11 +771,10 @@ class EmbeddedStore:
             # One statement for the batch, run by SQLite without the GIL (statement by
             # statement, the store took half of a 5,000-rating `rateConnections`). Repeated
             # pairs take the row-by-row way below: each replace must see the one before it.
-            rows = orjson.dumps(list(map(_draft_json_row, drafts))).decode()
             written = {
                 (from_id, to_id): (created, history)
                 for from_id, to_id, created, history in conn.execute(
-                    _UPSERT_RATINGS_JSON_RETURNING, (rows, stamp)
+                    _UPSERT_RATINGS_JSON_RETURNING, (_json_rows(drafts), stamp)
                 )
             }
             returned = [written[d.from_id, d.to_id] for d in drafts]
@@ -875,11 +879,7 @@ class EmbeddedStore:
         # Encoded here, in the caller's thread: a bulk load parses its next batch there while
         # this one is written, and the write thread then runs SQLite alone, without the GIL.
         stamp = _iso_datetime(batch.now)
-        rows = (
-            orjson.dumps(list(map(_draft_json_row, batch.ratings))).decode()
-            if batch.ratings
-            else None
-        )
+        rows = _json_rows(batch.ratings) if batch.ratings else None
 
         def work() -> bool:
             stored: dict[str, Person] = {}
