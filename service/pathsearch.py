@@ -575,35 +575,25 @@ class _TargetSide:
         best = self.best_reach
         changed: dict[str, None] = {}
         new: list[str] = []
-        for y in self._changed:
+        # Who a hub's shared step never applies to: the viewer's raters get a step of their own.
+        apart = {target, *avoid, *classes}
+        # Each hop extends the walks of the hop before, so its reaches are read before any
+        # changes: the result is then the same in whatever order people are visited.
+        for y, via in [(y, reach[y]) for y in self._changed]:
             if y == q.source or (y == target and radius > 1):
                 continue
-            via = reach[y]
             cy = cls(y)
             inward = rule.inward(cy, p)
             if len(adj[y]) >= _GROUPED_FROM:
-                # A hub: its neighbours grouped by tie share one step (all but `classes`).
-                # The update repeats the loop's below on purpose: a call per neighbour here
-                # would cost what the grouping saves.
-                for tie, xs in rule.graph.neighbours_by_tie(y).items():
-                    shared = inward[tie] * via
-                    for x in xs:
-                        if x in avoid or x == target:
-                            continue
-                        if x in classes:
-                            value = p[codes[swap[tie] | classes[x] << 10 | cy << 12] & 7] * via
-                        else:
-                            value = shared
-                        if value > reach.get(x, 0.0):
-                            reach[x] = value
-                            changed[x] = None
-                            if x not in hops:
-                                hops[x] = radius
-                                new.append(x)
-                            if value > best:
-                                best = value
-                continue
-            for x, data in adj[y].items():
+                best = max(best, self._through_hub(y, via, inward, apart, radius, changed, new))
+                # The viewer's raters among its neighbours take the loop below's way.
+                adj_y = adj[y]
+                neighbours: Iterable[tuple[str, _TieData]] = [
+                    (x, adj_y[x]) for x in classes if x in adj_y
+                ]
+            else:
+                neighbours = adj[y].items()
+            for x, data in neighbours:
                 if x in avoid or x == target:
                     continue
                 # The step x -> y, from x's side of the tie; 0.0 when there is none.
@@ -627,6 +617,43 @@ class _TargetSide:
         self.radius = radius
         self.closed = not new
         return new
+
+    def _through_hub(
+        self,
+        hub: str,
+        via: float,
+        inward: tuple[float, ...],
+        apart: set[str],
+        radius: int,
+        changed: dict[str, None],
+        new: list[str],
+    ) -> float:
+        """The steps x -> `hub` for its neighbours but `apart`, a tie group at a time: every
+        member of a group takes the same step, so the group is updated with set and dict
+        operations rather than a loop per neighbour (a hub has tens of thousands). Returns
+        the best reach it set (0.0: none). Whoever has a reach is in `hops` too."""
+        reach, hops = self.reach, self.hops
+        best = 0.0
+        for tie, xs in self.rule.graph.neighbours_by_tie(hub).items():
+            value = inward[tie] * via
+            if value <= 0.0:
+                continue  # no step from this group
+            people = set(xs)
+            people -= apart
+            unseen = people.difference(reach)  # met for the first time
+            if unseen:
+                reach.update(dict.fromkeys(unseen, value))
+                hops.update(dict.fromkeys(unseen, radius))
+                changed.update(dict.fromkeys(unseen))
+                new.extend(unseen)
+                best = max(best, value)
+                people -= unseen
+            for x in people:  # met before: keep the better reach
+                if value > reach[x]:
+                    reach[x] = value
+                    changed[x] = None
+                    best = max(best, value)
+        return best
 
     def grow_within(self, near: Mapping[str, object], probabilities: Sequence[float]) -> list[str]:
         """The next hop, but only among `near`, and the last one; returns who it met.

@@ -221,6 +221,44 @@ def test_bounds_past_the_target_side_keep_every_path_that_ranks(
         assert reference.rank(as_reference(found, table), query.first) == expected, query
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_a_hubs_hop_by_tie_groups_learns_what_the_hop_by_neighbour_learns(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The target side's hop through a hub updates a tie group at a time: every hop must
+    leave the same distances, reaches, newcomers and best reach as the loop per neighbour,
+    with people to avoid and viewers whose raters take steps of their own."""
+    rng = random.Random(9000 + seed)
+    people = [f"p{i:02}" for i in range(16)]
+    graph, _ = graphs(people, hub_ratings(rng, people, hubs=2))
+    source, target = rng.sample(people, 2)
+    others = [p for p in people if p not in (source, target)]
+    query = PathQuery(
+        source,
+        target,
+        min_hops=1,
+        max_hops=4,
+        first=3,
+        max_strength=rng.choice([3, 5]),
+        avoid=frozenset(rng.sample(others, rng.randint(0, 3))),
+    )
+    viewer = rng.choice([Viewer.dev(), Viewer(rng.choice(people), Role.USER)])
+    probabilities = (0.0, *ScoringTable.default().probabilities)
+
+    def hops_grown(grouped_from: int) -> list[object]:
+        monkeypatch.setattr(pathsearch, "_GROUPED_FROM", grouped_from)
+        side = pathsearch._TargetSide(pathsearch._Rule(graph, viewer, query.max_strength), query)
+        learnt: list[object] = []
+        while not side.closed and side.radius < 4:
+            new = side.grow(probabilities)
+            learnt.append((dict(side.hops), dict(side.reach), set(new), side.best_reach))
+        return learnt
+
+    by_group = hops_grown(1)
+    assert by_group == hops_grown(10**9)
+    assert all(person not in hops for hops, *_ in by_group for person in query.avoid)
+
+
 def test_grouped_neighbours_follow_every_write(monkeypatch: pytest.MonkeyPatch) -> None:
     """A hub's neighbours grouped by tie are kept between searches: each kind of write must
     be seen by the next search, as the reference reads the ratings afresh."""
