@@ -1,12 +1,19 @@
-"""How the Neo4j search plans its statements: threshold grids that end, join statements by cap."""
+"""How the Neo4j search plans its statements: threshold grids that end, join statements by cap,
+steps in score order."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
-from service.domain import MAX_HOPS_LIMIT
+from service.domain import MAX_HOPS_LIMIT, PathQuery
+from service.scoring import ScoringTable
 from service.store import neo4j_paths
-from service.store.neo4j_paths import THRESHOLDS, join_groups
+from service.store.neo4j_paths import THRESHOLDS, Neighbourhoods, join_groups
+
+# Ordering a person's steps asks the database nothing.
+_NO_DATABASE = cast(Neighbourhoods, None)
 
 
 @pytest.mark.parametrize("max_hops", range(3, MAX_HOPS_LIMIT + 1))
@@ -41,3 +48,25 @@ def test_small_groups_are_read_with_the_next_weaker_cap() -> None:
     # A strong group that reaches the limit only with a weaker cap's people is read at that cap.
     merged = {**_people("a", split - 1, 1), **_people("b", 1, 2)}
     assert [(w, len(p)) for w, p in join_groups(merged)] == [(2, split)]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        ScoringTable.default(),
+        # Not monotone in the strength: strength 2 scores best, then 3 and 4, then 1.
+        ScoringTable.from_mapping({1: 0.3, 2: 0.9, 3: 0.6, 4: 0.6, 5: 0.1}),
+    ],
+    ids=["default", "not monotone"],
+)
+def test_a_persons_steps_come_best_score_first_whatever_the_table(table: ScoringTable) -> None:
+    # A pass stops at the first step too weak for its threshold: a better one after it would
+    # be left out while the pass claims nothing better was.
+    query = PathQuery("a", "z", min_hops=1, max_hops=4, first=3, max_strength=5)
+    search = neo4j_paths.MeetInTheMiddle(query, table, _NO_DATABASE, ("ka", "kz"), (9, 9))
+    strengths = [5, 1, 3, 2, 4, 1, 5, 3, 2, 4]
+    steps = [neo4j_paths._Hop("a", f"p{i}", s, "a") for i, s in enumerate(strengths)]
+    ordered = search._strongest_first(steps)
+    scores = [table.p(step.strength) for step in ordered]
+    assert scores == sorted(scores, reverse=True)
+    assert sorted(ordered) == sorted(steps)
