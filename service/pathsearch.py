@@ -822,6 +822,11 @@ _NOBODY: Final[Mapping[str, float]] = {}
 _GROUPED_FROM = 1000
 
 
+def _cut(floor: list[float], first: int) -> float:
+    """Nothing scoring below this can rank once `floor` holds the `first` best scores."""
+    return floor[0] * (1.0 - 2 * TIE_TOLERANCE) if len(floor) >= first else 0.0
+
+
 class _BestFirst:
     """Paths of up to 4 steps: bidirectional reachability first, then a best-first search.
 
@@ -854,7 +859,6 @@ class _BestFirst:
             self._meet()
         except _Unreachable:
             return []
-        self._beyond = self.table.best_p ** (self.target_side.radius + 1)
         q = self.query
         # Shorter paths are cheap to find and are answers too: their scores are a floor that
         # spares the longer search most of a hub's neighbours.
@@ -864,10 +868,22 @@ class _BestFirst:
             known.update(
                 (people, score) for people, _, score in _short_paths(self.rule, short, self.table)
             )
+        # The second hop helps only the 4-step search, and the cut of the paths up to 3 steps
+        # tells how much it may spare; but from a hub, the 3-step search needs it too (without
+        # it, each of the hub's neighbours is an entry with a loose bound): decided first,
+        # as if nothing were known.
+        from_hub = len(self.rule.adj[q.source]) >= _GROUPED_FROM
+        if q.max_hops == 4 and from_hub:
+            self._second_hop(0.0)
         if q.max_hops == 4 and q.min_hops <= 3:
+            self._beyond = self.table.best_p ** (self.target_side.radius + 1)
             floor, counted = self._floor(known)
             known.update((people, score) for people, _, score in self._search(3, floor, counted))
-        return self._search(q.max_hops, *self._floor(known))
+        floor, counted = self._floor(known)
+        if q.max_hops == 4 and not from_hub:
+            self._second_hop(_cut(floor, q.first))
+        self._beyond = self.table.best_p ** (self.target_side.radius + 1)
+        return self._search(q.max_hops, floor, counted)
 
     def _floor(
         self, known: dict[tuple[str, ...], float]
@@ -908,22 +924,38 @@ class _BestFirst:
             return
         # The search needs the target's neighbours. A second hop lets it skip most of the
         # source's (or its neighbours') neighbours; it is grown when it costs less than what
-        # it spares, which it does not when the target's neighbours are hubs.
+        # it spares, which it does not when the target's neighbours are hubs. A maxHops 4
+        # search decides once the shorter paths are known (`_second_hop`).
         if back.radius < 1 and not back.closed:
             back.grow(self.p)
-        if back.radius < 2 and not back.closed:
-            if back.cost() <= self._spared(q.max_hops):
+        if q.max_hops == 3 and back.radius < 2 and not back.closed:
+            if back.cost() <= 2 * len(self.rule.adj[q.source]):  # an entry per neighbour
                 back.grow(self.p)
-            elif q.max_hops == 3:
+            else:
                 back.grow_within(self.rule.adj[q.source], self.p)
 
-    def _spared(self, max_hops: int) -> int:
-        """About what the search walks without a second hop on the target side, in ratings
-        the second hop would read."""
+    def _second_hop(self, cut: float) -> None:
+        """Grows the target side's second hop for a maxHops 4 search when it reads fewer
+        ratings than the walk it spares. Nothing scoring below `cut` can rank (the paths of
+        up to 3 steps set it), so the walk counts only the source's neighbours through whom
+        a path may still reach it. To a hub, the second hop reads the ratings of its tens of
+        thousands of neighbours, mostly to spare walks through weak ties that the cut spares
+        already."""
+        back = self.target_side
+        if back.partial or back.closed or back.radius != 1:
+            return
+        cost = back.cost()
         adj, first_hop = self.rule.adj, self.rule.adj[self.query.source]
-        if max_hops <= 3:
-            return 2 * len(first_hop)  # a heap entry per neighbour of the source
-        return _WALK_PER_RATING * sum(len(adj[a]) for a in first_hop)
+        if cost > _WALK_PER_RATING * sum(len(adj[a]) for a in first_hop):
+            return
+        if cut > 0.0:
+            rule, p, source = self.rule, self.p, self.query.source
+            need = cut / self.table.best_p**3  # the weakest first step that may still rank
+            walked = sum(len(adj[a]) for a in first_hop if p[rule.code(source, a) & 7] >= need)
+            if cost > _WALK_PER_RATING * walked:
+                return
+        back.grow(self.p)
+        self._further.clear()  # bounds of walks past the old radius
 
     # --- 2. best-first search ---------------------------------------------------------------
     def _tail(self, person: str, left: int) -> float:
@@ -1001,9 +1033,7 @@ class _BestFirst:
         far = _UNREACHABLE if back.closed else back.radius + 1
         source, target, avoid, first, min_hops = q.source, q.target, q.avoid, q.first, q.min_hops
         found: list[_Found] = []
-        # Nothing scoring below `cut` can rank once `floor` holds `first` scores.
-        cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE) if len(floor) >= first else 0.0
-        self._cut = cut
+        cut = self._cut = _cut(floor, first)
         heap: list[_Entry] = [(-self._tail(source, max_hops), min_hops, (source,), 1.0, ())]
         pops = 0
         while heap:
