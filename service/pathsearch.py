@@ -224,6 +224,16 @@ def rating_graph(ratings: Iterable[Rating]) -> RatingGraph:
     return graph
 
 
+def group_hubs(graph: RatingGraph) -> None:
+    """Group the neighbours of everyone the search reads a tie group at a time (people with
+    `_GROUPED_FROM` neighbours or more) now, while a store loads, rather than in the first
+    search that meets each of them: at tier L, 0.18 s for all 50 hubs, up to 3.5 ms for one.
+    """
+    for person, neighbours in graph._adj.items():
+        if len(neighbours) >= _GROUPED_FROM:
+            graph.neighbours_by_tie(person)
+
+
 # --- the traversal rule as a table --------------------------------------------------------
 #
 # What a viewer sees of one rater's ratings depends only on the rater's class: 0 = a stranger

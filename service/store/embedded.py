@@ -594,6 +594,7 @@ class EmbeddedStore:
             canonical = {person_id: person_id for person_id in graph}
             graph.add_ratings(conn.execute(_SELECT_TIES), canonical)
             del canonical
+            pathsearch.group_hubs(graph)
             self._graph = graph
             self._by_name = sorted((p.name, p.id) for p in self._people())
         finally:

@@ -15,7 +15,7 @@ import networkx as nx
 import pytest
 import pytest_asyncio
 
-from service import contacts
+from service import contacts, pathsearch
 from service.domain import (
     PersonFields,
     PersonPatch,
@@ -116,6 +116,26 @@ async def test_data_survives_close_and_reopen(store: EmbeddedStore) -> None:
         assert rating.groups == ("Friends", "Former colleagues")
         assert rating.since == date(2010, 9, 1)
         assert rating.created_at.tzinfo is not None
+    finally:
+        await reopened.close()
+
+
+async def test_opening_groups_the_hubs_neighbours_before_any_search(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search reads a hub's neighbours a tie group at a time; the store groups them as
+    it loads, so that the first search through each hub does not pay for it."""
+    monkeypatch.setattr(pathsearch, "_GROUPED_FROM", 3)  # ann has 3 neighbours, the rest 2
+    await fill(store)
+    await store.close()
+    reopened = EmbeddedStore(store.data_dir)
+    await reopened.open()
+    try:
+        graph = reopened._graph
+        assert set(graph._by_tie) == {"ann"}
+        groups = graph._by_tie["ann"][1]
+        assert sorted(p for members in groups.values() for p in members) == ["bob", "cat", "dan"]
+        assert graph.neighbours_by_tie("ann") is groups  # what the search reads
     finally:
         await reopened.close()
 
