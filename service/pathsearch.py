@@ -948,9 +948,9 @@ class _BestFirst:
         """Grows the target side's second hop for a maxHops 4 search when it reads fewer
         ratings than the walk it spares. Nothing scoring below `cut` can rank (the paths of
         up to 3 steps set it), so the walk counts only the source's neighbours through whom
-        a path may still reach it. To a hub, the second hop reads the ratings of its tens of
-        thousands of neighbours, mostly to spare walks through weak ties that the cut spares
-        already."""
+        a path may still reach it. To a hub, the second hop reads the ratings of its thousands
+        of neighbours (over 100,000 at tier L), mostly to spare walks through weak ties that
+        the cut spares already."""
         back = self.target_side
         if back.partial or back.closed or back.radius != 1:
             return
