@@ -958,14 +958,35 @@ class _BestFirst:
         adj, first_hop = self.rule.adj, self.rule.adj[self.query.source]
         if cost > _WALK_PER_RATING * sum(len(adj[a]) for a in first_hop):
             return
-        if cut > 0.0:
-            rule, p, source = self.rule, self.p, self.query.source
-            need = cut / self.table.best_p**3  # the weakest first step that may still rank
-            walked = sum(len(adj[a]) for a in first_hop if p[rule.code(source, a) & 7] >= need)
-            if cost > _WALK_PER_RATING * walked:
-                return
+        if cut > 0.0 and cost > _WALK_PER_RATING * self._walked(cut):
+            return
         back.grow(self.p)
         self._further.clear()  # bounds of walks past the old radius
+
+    def _walked(self, cut: float) -> int:
+        """About the ratings a maxHops 4 search reads two steps from the source without a
+        second hop, once nothing below `cut` can rank: a neighbour a of the source counts
+        when its step may still lead to such a path, and a hub's neighbours count only in the
+        tie groups whose step from a may (the search stops at the first weaker group)."""
+        rule, p, source, best_p = self.rule, self.p, self.query.source, self.table.best_p
+        adj, codes = rule.adj, rule.codes
+        # Past a, the path has the step a -> v, a step from v and one into the target.
+        beyond = best_p * self.target_side.best_reach
+        walked = 0
+        for a in adj[source]:
+            first = p[rule.code(source, a) & 7]
+            if first * best_p * beyond <= cut:
+                continue  # no path through a may rank (or none goes through a at all)
+            if len(adj[a]) < _GROUPED_FROM:
+                walked += len(adj[a])
+                continue
+            need, ca = cut / (first * beyond), rule.cls(a) << 10
+            walked += sum(
+                len(people)
+                for tie, people in rule.graph.neighbours_by_tie(a).items()
+                if max(p[codes[tie | ca | cv << 12] & 7] for cv in (0, 1, 2)) >= need
+            )
+        return walked
 
     # --- 2. best-first search ---------------------------------------------------------------
     def _tail(self, person: str, left: int) -> float:
