@@ -547,6 +547,16 @@ def _common_neighbours(adj: Mapping[str, Mapping[str, object]], a: str, b: str) 
 # --- three or four steps --------------------------------------------------------------------
 
 
+def _at_most(counts: Iterable[int], limit: float) -> bool:
+    """Whether `counts` add up to at most `limit`; stops at the first that passes it."""
+    total = 0
+    for count in counts:
+        total += count
+        if total > limit:
+            return False
+    return True
+
+
 class _Unreachable(Exception):
     """No path of at most max_hops steps exists: one side's reachable set ran out first."""
 
@@ -571,9 +581,12 @@ class _TargetSide:
         self._changed: list[str] = [query.target]
         self.best_reach = 0.0  # the best reach of anyone but the target
 
-    def cost(self) -> int:
+    def costs_at_most(self, limit: float) -> bool:
+        """Whether the next hop reads at most `limit` ratings: those of the people whose
+        reach changed, counted only until they pass `limit` (after a hop through hubs they
+        are tens of thousands of people, and the other side's cost is often far smaller)."""
         adj = self.rule.adj
-        return sum(len(adj[x]) for x in self._changed)
+        return _at_most((len(adj[x]) for x in self._changed), limit)
 
     def grow(self, probabilities: Sequence[float]) -> list[str]:
         """One more hop; returns the people met for the first time."""
@@ -758,9 +771,10 @@ class _TargetSide:
                     near[x] = value
         return near, 0.0
 
-    def within_cost(self, near: Mapping[str, object]) -> int:
-        adj = self.rule.adj
-        return sum(min(len(adj[y]), len(near)) for y in self._changed)
+    def within_costs_at_most(self, near: Mapping[str, object], limit: float) -> bool:
+        """Whether `grow_within(near)` reads at most `limit` ratings (counted as above)."""
+        adj, most = self.rule.adj, len(near)
+        return _at_most((min(len(adj[y]), most) for y in self._changed), limit)
 
     def ball_size(self, radius: int) -> int:
         return self._sizes[radius]
@@ -915,12 +929,12 @@ class _BestFirst:
             if front.radius + back.radius + 1 == q.max_hops:
                 # The last hop that may meet: the target side need only look for the people
                 # the source reaches, which never walks a hub's neighbours.
-                if back.within_cost(front.hops) <= front.cost():
+                if back.within_costs_at_most(front.hops, front.cost()):
                     met = bool(back.grow_within(front.hops, self.p))
                     if not met:
                         raise _Unreachable
                     break
-            if back.cost() <= front.cost():
+            if back.costs_at_most(front.cost()):
                 new = back.grow(self.p)
                 met = any(x in front.hops for x in new)
                 if back.closed and not met:
@@ -939,7 +953,7 @@ class _BestFirst:
         if back.radius < 1 and not back.closed:
             back.grow(self.p)
         if q.max_hops == 3 and back.radius < 2 and not back.closed:
-            if back.cost() <= 2 * len(self.rule.adj[q.source]):  # an entry per neighbour
+            if back.costs_at_most(2 * len(self.rule.adj[q.source])):  # an entry per neighbour
                 back.grow(self.p)
             else:
                 back.grow_within(self.rule.adj[q.source], self.p)
@@ -954,11 +968,10 @@ class _BestFirst:
         back = self.target_side
         if back.partial or back.closed or back.radius != 1:
             return
-        cost = back.cost()
         adj, first_hop = self.rule.adj, self.rule.adj[self.query.source]
-        if cost > _WALK_PER_RATING * sum(len(adj[a]) for a in first_hop):
+        if not back.costs_at_most(_WALK_PER_RATING * sum(len(adj[a]) for a in first_hop)):
             return
-        if cut > 0.0 and cost > _WALK_PER_RATING * self._walked(cut):
+        if cut > 0.0 and not back.costs_at_most(_WALK_PER_RATING * self._walked(cut)):
             return
         back.grow(self.p)
         self._further.clear()  # bounds of walks past the old radius
