@@ -34,7 +34,7 @@ import itertools
 import math
 import operator
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, NoReturn, TypeAlias
 
 import networkx as nx
@@ -796,7 +796,11 @@ class _SourceSide:
         adj = self.rule.adj
         return sum(len(adj[x]) for x in self._frontier)
 
-    def grow(self) -> list[str]:
+    def grow_to_meet(self, other: Container[str]) -> bool:
+        """One more hop; True as soon as it reaches someone in `other` (the other side's
+        people), and the hop is then left unfinished: nobody reads this side after a meeting,
+        and through hubs a whole hop is tens of thousands of people. Raises `_Unreachable`
+        when the hop reaches nobody new."""
         rule, avoid, hops = self.rule, self.query.avoid, self.hops
         adj, codes, cls = rule.adj, rule.codes, rule.cls
         radius = self.radius + 1
@@ -807,11 +811,15 @@ class _SourceSide:
                 if v in hops or v in avoid:
                     continue
                 if codes[data[TIE] | cu | cls(v) << 12]:
+                    if v in other:
+                        return True
                     hops[v] = radius
                     new.append(v)
-        self._frontier = [v for v in new if v != self.query.target]
+        if not new:
+            raise _Unreachable
+        self._frontier = new
         self.radius = radius
-        return new
+        return False
 
 
 # Bounds are products taken in path order, scores in sorted order (`ScoringTable.score`); a
@@ -940,10 +948,7 @@ class _BestFirst:
                 if back.closed and not met:
                     raise _Unreachable
             else:
-                new = front.grow()
-                met = any(x in back.hops for x in new)
-                if not new:
-                    raise _Unreachable
+                met = front.grow_to_meet(back.hops)
         if back.partial:
             return
         # The search needs the target's neighbours. A second hop lets it skip most of the
