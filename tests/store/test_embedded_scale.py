@@ -10,6 +10,7 @@ import gc
 import random
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,15 +100,17 @@ def test_a_closed_group_is_proven_unreachable_from_its_own_side(
     closed = [f"c{i}" for i in range(6)]
     graph = hub_world(closed)
     looked_at: list[str] = []
-    for side in (pathsearch._TargetSide, pathsearch._SourceSide):
-        grow = side.grow
+    hops = ((pathsearch._TargetSide, "grow"), (pathsearch._SourceSide, "grow_to_meet"))
+    for side, name in hops:
+        grow = getattr(side, name)
 
-        def counted(self: object, *args: object, _grow: object = grow) -> list[str]:
-            new: list[str] = _grow(self, *args)  # type: ignore[operator]
-            looked_at.extend(new)
-            return new
+        def counted(self: Any, *args: object, _grow: Any = grow) -> object:
+            before = set(self.hops)
+            result = _grow(self, *args)
+            looked_at.extend(set(self.hops) - before)  # the people the hop met
+            return result
 
-        monkeypatch.setattr(side, "grow", counted)
+        monkeypatch.setattr(side, name, counted)
     source, target = ("n7", "c0") if target_in_group else ("c0", "n7")
     for max_hops in (3, 4):
         looked_at.clear()
