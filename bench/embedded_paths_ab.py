@@ -27,6 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bench import scale
 from bench.network import STRATA, pick_pairs, read_meta, read_network
 from service import pathsearch
 from service.domain import Role, Viewer, validate_path_query
@@ -92,9 +93,8 @@ async def measure(
 
 
 def _cell(millis: list[float]) -> str:
-    ordered = sorted(millis)
-    p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
-    return f"{statistics.median(ordered):.1f} / {p90:.1f} / {ordered[-1]:.1f}"
+    p90 = scale.percentile(millis, 0.9)
+    return f"{statistics.median(millis):.1f} / {p90:.1f} / {max(millis):.1f}"
 
 
 def render(rows: list[dict[str, Any]]) -> str:
