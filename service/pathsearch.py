@@ -974,6 +974,7 @@ class _BestFirst:
         if back.partial or back.closed or back.radius != 1:
             return
         adj, first_hop = self.rule.adj, self.rule.adj[self.query.source]
+        # The cheap bound first: `_walked` never counts more, and reads a step per neighbour.
         if not back.costs_at_most(_WALK_PER_RATING * sum(len(adj[a]) for a in first_hop)):
             return
         if cut > 0.0 and not back.costs_at_most(_WALK_PER_RATING * self._walked(cut)):
