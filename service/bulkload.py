@@ -376,6 +376,12 @@ def _parse_batch(
 # --- loading -----------------------------------------------------------------------------------
 
 
+def count_lines(path: Path) -> int:
+    """How many lines `path` has: about the records a load of it brings (0.2 s for 400 MB)."""
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
 async def load_file(
     store: Store,
     path: Path,
@@ -404,19 +410,21 @@ async def load_file(
     if on_start is not None:
         on_start(report)
     started = time.perf_counter()
-    # One batch is written while the next one is parsed: the store's work runs in its own
-    # thread (SQLite) or on the network (Neo4j), parsing here.
-    writing: tuple[ReadBatch, asyncio.Task[bool]] | None = None
-    try:
-        for read in read_batches(path, key, batch_size, skip_through=done, clock=clock):
+    left = max(0, count_lines(path) - (0 if done is None else (done + 1) * batch_size))
+    async with store.bulk_loading(left):
+        # One batch is written while the next one is parsed: the store's work runs in its
+        # own thread (SQLite) or on the network (Neo4j), parsing here.
+        writing: tuple[ReadBatch, asyncio.Task[bool]] | None = None
+        try:
+            for read in read_batches(path, key, batch_size, skip_through=done, clock=clock):
+                if writing is not None:
+                    await _finish(store, *writing, report, progress)
+                writing = (read, asyncio.ensure_future(store.load_batch(read.batch)))
+                await asyncio.sleep(0)  # let the write start before parsing the next batch
+        finally:
             if writing is not None:
+                # Also when the next line was bad: the batches before it stay committed.
                 await _finish(store, *writing, report, progress)
-            writing = (read, asyncio.ensure_future(store.load_batch(read.batch)))
-            await asyncio.sleep(0)  # let the write start before parsing the next batch
-    finally:
-        if writing is not None:
-            # Also when the next line was bad: the batches before it stay committed.
-            await _finish(store, *writing, report, progress)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from service import bulkload
 from service.bulkload import BadRecord
 from service.cli import app
 from service.domain import KEEP, Role, Viewer, Visibility
-from service.store.embedded import EmbeddedStore
+from service.store.embedded import DB_FILENAME, EmbeddedStore
 
 runner = CliRunner()
 ADMIN = Viewer("admin", Role.ADMIN)
@@ -370,3 +372,87 @@ def test_a_bad_line_in_the_middle_of_a_batch_writes_nothing_of_that_batch(
     people, pairs = stored(tmp_path / "data")
     # Batch 0 (people p0-p9) is committed; nothing of batch 1 (p10, p11, ratings) is.
     assert people == {f"p{i}" for i in range(10)} and pairs == set()
+
+
+# --- the embedded store's to_id index during a load -------------------------------------------
+
+
+def has_to_id_index(data_dir: Path) -> bool:
+    """Whether the embedded store at data_dir has its index of ratings by the person rated."""
+    with contextlib.closing(sqlite3.connect(data_dir / DB_FILENAME)) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'rating_to_id'"
+        ).fetchone()
+    return bool(row[0])
+
+
+def load_watching_the_index(path: Path, data_dir: Path, batch_size: int) -> list[bool]:
+    """Loads `path` through `bulkload.load_file`; whether the index was there after each batch."""
+    seen: list[bool] = []
+
+    async def run() -> None:
+        store = EmbeddedStore(data_dir)
+        await store.open()
+        try:
+            await bulkload.load_file(
+                store,
+                path,
+                batch_size=batch_size,
+                progress=lambda _: seen.append(has_to_id_index(data_dir)),
+            )
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+    return seen
+
+
+def test_a_big_load_builds_the_to_id_index_once_at_its_end(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    seen = load_watching_the_index(write(tmp_path / "in.jsonl", chain(40)), data, 10)
+    # Into an empty store: left out while the batches write, there again after the load.
+    assert seen == [False] * 8
+    assert has_to_id_index(data)
+    people, pairs = stored(data)
+    assert len(people) == 40 and len(pairs) == 39
+
+    async def rated_p20() -> list[str]:
+        store = EmbeddedStore(data)
+        await store.open()
+        try:
+            return [r.from_id for r in await store.ratings_of("p20", ADMIN)]
+        finally:
+            await store.close()
+
+    assert asyncio.run(rated_p20()) == ["p19"]
+
+
+def test_a_small_load_into_a_big_store_keeps_the_to_id_index(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    load_watching_the_index(write(tmp_path / "big.jsonl", chain(40)), data, 10)
+    # 39 ratings stored, 7 lines to load: rebuilding would read more than it spares.
+    small = [person("q0"), person("q1"), person("q2"), rating("q0", "q1"), rating("q1", "q2")]
+    small += [rating("q2", "p0"), rating("p0", "q0")]
+    seen = load_watching_the_index(write(tmp_path / "small.jsonl", small), data, 2)
+    assert seen == [True] * 4
+    assert len(stored(data)[1]) == 43
+
+
+def test_a_failed_load_still_builds_the_to_id_index(tmp_path: Path) -> None:
+    records = chain(20)
+    records[25] = rating("p5", "p6", 9)  # line 26: a bad strength
+    result = load(write(tmp_path / "in.jsonl", records), tmp_path / "data", "--batch-size", "5")
+    assert result.exit_code == 1 and "line 26" in result.output
+    assert has_to_id_index(tmp_path / "data")
+
+
+def test_a_store_whose_load_died_before_its_end_gets_the_index_back_when_opened(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    load(write(tmp_path / "in.jsonl", chain(5)), data)
+    with contextlib.closing(sqlite3.connect(data / DB_FILENAME)) as conn:
+        conn.execute("DROP INDEX rating_to_id")  # what a load killed mid-way leaves
+    assert not has_to_id_index(data)
+    stored(data)  # opens the store
+    assert has_to_id_index(data)

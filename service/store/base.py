@@ -16,6 +16,7 @@ Rules every implementation keeps:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -178,6 +179,11 @@ class Store(Protocol):
 
     async def load_checkpoint(self, key: str) -> int | None:
         """The number of the last committed batch of the load `key`, or None."""
+
+    def bulk_loading(self, ratings: int) -> AbstractAsyncContextManager[None]:
+        """Around the `load_batch` calls of one load of about `ratings` ratings: the store
+        may prepare for many writes and undo that at the end (the embedded store builds an
+        index once instead of row by row). Everything written stays written either way."""
 
     # --- traversal ------------------------------------------------------------------------
     async def find_paths(self, query: PathQuery, viewer: Viewer, table: ScoringTable) -> list[Path]:

@@ -874,6 +874,9 @@ class Neo4jStore:
     async def load_batch(self, batch: LoadBatch) -> bool:
         return await self._write(_load_batch, batch)
 
+    def bulk_loading(self, ratings: int) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()  # Neo4j keeps its indexes up as it writes
+
     async def load_checkpoint(self, key: str) -> int | None:
         return await self._read(_load_checkpoint, key)
 
