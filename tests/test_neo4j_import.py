@@ -163,6 +163,14 @@ def neo4j_admin_stop(data_dir: Path) -> None:
     )
 
 
+def _processors() -> int:
+    """The processors as `scripts/neo4j-local` counts them."""
+    done = subprocess.run(
+        ["getconf", "_NPROCESSORS_ONLN"], capture_output=True, text=True, check=True
+    )
+    return int(done.stdout)
+
+
 async def test_an_imported_file_reads_back_as_the_same_file_loaded_over_bolt(
     network: Path,
     imported: Path,
@@ -173,6 +181,9 @@ async def test_an_imported_file_reads_back_as_the_same_file_loaded_over_bolt(
         network, imported, batch_size=BATCH, clock=batch_clock(network)
     )
     assert report.passes == 2  # the file repeats people and pairs
+    # The script's default: twice the processors.
+    threads = f"Max worker threads: {2 * _processors()}\n"
+    assert threads in neo4j_admin.log_path(imported).read_text()
     loaded = await bulkload.load_file(
         neo4j_store, network, batch_size=BATCH, clock=batch_clock(network)
     )
@@ -221,6 +232,15 @@ async def test_an_imported_file_reads_back_as_the_same_file_loaded_over_bolt(
             assert {k: t for k, t in offline.items() if k not in bolt} == {}
         finally:
             await store.close()
+
+
+def test_a_bad_thread_count_stops_the_importer_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIEGRAPH_NEO4J_IMPORT_THREADS", "many")
+    with pytest.raises(neo4j_admin.ImporterError, match="must be a number of threads, not many"):
+        neo4j_admin.run_importer(tmp_path, ["--nodes=people.csv"], overwrite=False)
+    assert not neo4j_admin.database_dir(tmp_path).exists()
 
 
 def _bad_file(tmp_path: Path, network: Path, record: dict[str, Any]) -> Path:
