@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +21,9 @@ from service.bulkload import DEFAULT_BATCH_SIZE
 from service.config_errors import describe
 from service.domain import Role
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.neo4j_admin import ImporterProgress
 
 app = typer.Typer(
     name="tiegraph",
@@ -278,6 +281,40 @@ def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
 # --- tiegraph neo4j-import: a first load with Neo4j's offline importer (issue 6) -----------
 
 
+@contextlib.contextmanager
+def _import_progress(
+    file: Path,
+) -> Iterator[tuple[Callable[[int], None] | None, Callable[[ImporterProgress], None] | None]]:
+    """On a terminal, a bar over the file's bytes while the CSV files are written, then one
+    for each stage of Neo4j's importer; nothing otherwise."""
+    if not _on_terminal():
+        yield None, None
+        return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
+    with Progress(*columns, TimeElapsedColumn(), transient=True) as bar:
+        reading = bar.add_task("writing CSV", total=file.stat().st_size)
+        importing = bar.add_task("Neo4j's importer", total=100, visible=False)
+
+        def importer(now: ImporterProgress) -> None:
+            bar.update(reading, visible=False)
+            bar.update(
+                importing,
+                visible=True,
+                completed=now.percent,
+                description=f"Neo4j's importer ({now.number}/{now.stages}) {now.name}",
+            )
+
+        yield (lambda offset: bar.update(reading, completed=offset)), importer
+
+
 @app.command("neo4j-import")
 def neo4j_import(
     file: Annotated[Path, typer.Argument(help="JSON Lines, as `tiegraph load` reads.")],
@@ -318,7 +355,7 @@ def neo4j_import(
         typer.echo(f"tiegraph: {file}: no such file", err=True)
         raise typer.Exit(2)
     try:
-        with _progress(file) as advance:
+        with _import_progress(file) as (advance, importer):
             report = neo4j_import.import_file(
                 file,
                 neo4j_dir,
@@ -327,6 +364,7 @@ def neo4j_import(
                 csv_dir=csv_dir,
                 keep_csv=keep_csv,
                 progress=advance,
+                importer_progress=importer,
             )
     except BadRecord as e:
         typer.echo(f"tiegraph: {file}: {e} (nothing was imported)", err=True)

@@ -14,8 +14,10 @@ Errors::
 from __future__ import annotations
 
 import os
+import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -23,6 +25,12 @@ _ROOT: Final = Path(__file__).resolve().parents[1]
 DATABASE: Final = "neo4j"
 # What the failure message shows of the importer's output (its stack traces are long).
 _TAIL_LINES: Final = 25
+# How often a running import's output is read for its progress.
+_POLL_SECONDS: Final = 0.5
+# "(2/4) Relationship import 2026-11-29 00:26:43.936+0000" starts a stage; a row of dots
+# ending "  45% ∆1s 3ms [12s 302ms]" says how far it is.
+_STAGE: Final = re.compile(r"^\((\d+)/(\d+)\) (.+?) \d{4}-\d\d-\d\d ", re.MULTILINE)
+_PERCENT: Final = re.compile(r" (\d{1,3})% ∆")
 
 
 class ImporterError(Exception):
@@ -50,6 +58,35 @@ def log_path(data_dir: Path) -> Path:
     return data_dir / "neo4j-import.log"
 
 
+@dataclass(frozen=True, slots=True)
+class ImporterProgress:
+    """Where a running import is: stage `number` of `stages`, called `name`, `percent` done."""
+
+    number: int
+    stages: int
+    name: str
+    percent: int
+
+
+def progress_of(output: str) -> ImporterProgress | None:
+    """The latest progress the importer's `output` reports, None before its first stage.
+
+    >>> progress_of("(1/4) Node import 2026-11-29 00:26:42.021+0000\\n..... 5% ∆1s [1s]\\n")
+    ImporterProgress(number=1, stages=4, name='Node import', percent=5)
+    """
+    stages = list(_STAGE.finditer(output))
+    if not stages:
+        return None
+    last = stages[-1]
+    percents = _PERCENT.findall(output, last.end())
+    return ImporterProgress(
+        number=int(last[1]),
+        stages=int(last[2]),
+        name=last[3],
+        percent=int(percents[-1]) if percents else 0,
+    )
+
+
 def check_can_import(data_dir: Path, *, overwrite: bool, script: Path | None = None) -> None:
     """Raise `ImportRefused` if an import into `data_dir` would be refused."""
     if (database_dir(data_dir) / "neostore").exists() and not overwrite:
@@ -72,10 +109,15 @@ def check_can_import(data_dir: Path, *, overwrite: bool, script: Path | None = N
 
 
 def run_importer(
-    data_dir: Path, args: Sequence[str], *, overwrite: bool, script: Path | None = None
+    data_dir: Path,
+    args: Sequence[str],
+    *,
+    overwrite: bool,
+    script: Path | None = None,
+    progress: Callable[[ImporterProgress], None] | None = None,
 ) -> None:
     """Import into `data_dir`'s database with the importer's `args`, its output going to
-    `log_path(data_dir)`.
+    `log_path(data_dir)`; `progress` is told each new stage and percentage it reports.
 
     Raises `ImporterError` with the end of that output when it fails; the script then
     leaves no database behind.
@@ -86,11 +128,38 @@ def run_importer(
     data_dir.mkdir(parents=True, exist_ok=True)
     log = log_path(data_dir)
     with log.open("w", encoding="utf-8") as out:
-        done = subprocess.run(
-            [*command, "--", *args], stdout=out, stderr=subprocess.STDOUT, check=False
-        )
-    if done.returncode != 0:
-        raise ImporterError(_failure(log, done.returncode))
+        running = subprocess.Popen([*command, "--", *args], stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _follow(running, log, progress)
+        finally:
+            code = running.wait()
+    if code != 0:
+        raise ImporterError(_failure(log, code))
+
+
+def _follow(
+    running: subprocess.Popen[bytes],
+    log: Path,
+    progress: Callable[[ImporterProgress], None] | None,
+) -> None:
+    """Until the importer exits, tell `progress` what its output in `log` says, once per
+    change."""
+    if progress is None:
+        running.wait()
+        return
+    told: ImporterProgress | None = None
+    while True:
+        try:
+            running.wait(timeout=_POLL_SECONDS)
+            done = True
+        except subprocess.TimeoutExpired:
+            done = False
+        now = progress_of(log.read_text(encoding="utf-8", errors="replace"))
+        if now is not None and now != told:
+            progress(now)
+            told = now
+        if done:
+            return
 
 
 def _failure(log: Path, code: int) -> str:

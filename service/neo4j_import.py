@@ -80,13 +80,15 @@ def import_file(
     csv_dir: Path | None = None,
     keep_csv: bool = False,
     progress: Callable[[int], None] | None = None,
+    importer_progress: Callable[[neo4j_admin.ImporterProgress], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ImportReport:
     """Import `path` into the ``neo4j`` database of `data_dir` (a `scripts/neo4j-local`
     data directory, its server stopped).
 
     The CSV files go to `csv_dir` (default: a directory in `data_dir`), removed afterwards
-    unless `keep_csv`. `progress(offset)` is told the bytes of the file read after each batch.
+    unless `keep_csv`. `progress(offset)` is told the bytes of the file read after each batch,
+    then `importer_progress` each stage and percentage the importer reports.
     Raises `BadRecord` for the first bad line and `neo4j_admin.ImporterError` (or its
     `ImportRefused`) when the importer refuses or fails; either way nothing is imported.
     """
@@ -97,7 +99,9 @@ def import_file(
         files, report = write_files(path, directory, batch_size, progress=progress, clock=clock)
         report.csv_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        neo4j_admin.run_importer(data_dir, files.importer_args(), overwrite=overwrite)
+        neo4j_admin.run_importer(
+            data_dir, files.importer_args(), overwrite=overwrite, progress=importer_progress
+        )
         report.importer_seconds = time.perf_counter() - started
     finally:
         if not keep_csv:

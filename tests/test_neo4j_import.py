@@ -30,6 +30,9 @@ pytestmark = pytest.mark.neo4j
 
 ADMIN = Viewer("admin-1", Role.ADMIN)
 BATCH = 400
+# The importer's stages (Neo4j 5.26), as it reports them.
+STAGES = {1: "Node import", 2: "Relationship import", 3: "Relationship linking",
+          4: "Post processing"}  # fmt: skip
 FIRST_TIME = datetime(2026, 11, 27, 10, 0, 0, 123456, tzinfo=UTC)
 
 # Records a generated network does not have: optional fields and text the CSV must carry
@@ -177,13 +180,20 @@ async def test_an_imported_file_reads_back_as_the_same_file_loaded_over_bolt(
     neo4j_store: Store,
     neo4j_factory: Callable[[dict[str, str | None]], Store],
 ) -> None:
+    told: list[neo4j_admin.ImporterProgress] = []
     report = neo4j_import.import_file(
-        network, imported, batch_size=BATCH, clock=batch_clock(network)
+        network,
+        imported,
+        batch_size=BATCH,
+        clock=batch_clock(network),
+        importer_progress=told.append,
     )
     assert report.passes == 2  # the file repeats people and pairs
-    # The script's default: twice the processors.
-    threads = f"Max worker threads: {2 * _processors()}\n"
-    assert threads in neo4j_admin.log_path(imported).read_text()
+    # The importer's stages in order, each told as it moved on, the last one to its end (a
+    # stage may pass between two looks at the output: which ones are seen is timing).
+    assert told and all(p.name == STAGES[p.number] and p.stages == 4 for p in told)
+    assert told == sorted(told, key=lambda p: (p.number, p.percent)) and len(set(told)) == len(told)
+    assert (told[-1].number, told[-1].percent) == (4, 100)
     loaded = await bulkload.load_file(
         neo4j_store, network, batch_size=BATCH, clock=batch_clock(network)
     )
@@ -232,6 +242,37 @@ async def test_an_imported_file_reads_back_as_the_same_file_loaded_over_bolt(
             assert {k: t for k, t in offline.items() if k not in bolt} == {}
         finally:
             await store.close()
+
+
+def test_the_command_shows_the_csv_then_the_importers_stages_on_a_terminal(
+    network: Path, imported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.progress import Progress, TaskID
+    from typer.testing import CliRunner
+
+    from service import cli
+
+    shown: list[tuple[str | None, float | None]] = []
+
+    class Recording(Progress):
+        def update(self, task_id: TaskID, **fields: Any) -> None:
+            shown.append((fields.get("description"), fields.get("completed")))
+            super().update(task_id, **fields)
+
+    monkeypatch.setattr("rich.progress.Progress", Recording)
+    monkeypatch.setattr(cli, "_on_terminal", lambda: True)
+    result = CliRunner().invoke(
+        cli.app, ["neo4j-import", str(network), "--neo4j-dir", str(imported)]
+    )
+    assert result.exit_code == 0, result.output
+    stages = [d for d, _ in shown if d is not None]
+    first_stage = next(i for i, (d, _) in enumerate(shown) if d is not None)
+    # The file's bytes first, up to its size; then the importer's stages.
+    read = [completed for _, completed in shown[:first_stage] if completed is not None]
+    assert read and read[-1] == network.stat().st_size
+    assert set(stages) <= {f"Neo4j's importer ({n}/4) {name}" for n, name in STAGES.items()}
+    assert stages == sorted(stages) and stages[-1] == "Neo4j's importer (4/4) Post processing"
+    assert shown[-1][1] == 100
 
 
 def test_a_bad_thread_count_stops_the_importer_before_it_starts(
