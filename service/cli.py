@@ -309,7 +309,7 @@ def _import_progress(
                 importing,
                 visible=True,
                 completed=now.percent,
-                description=f"Neo4j's importer ({now.number}/{now.stages}) {now.name}",
+                description=f"Neo4j's importer {now.describe()}",
             )
 
         yield (lambda offset: bar.update(reading, completed=offset)), importer

@@ -67,6 +67,15 @@ class ImporterProgress:
     name: str
     percent: int
 
+    def describe(self) -> str:
+        """``(2/4) Relationship import``, or ``starting``."""
+        return f"({self.number}/{self.stages}) {self.name}" if self.number else self.name
+
+
+# Told when the importer is launched: the JVM's start and the importer's estimates take a few
+# seconds before its first stage.
+STARTING: Final = ImporterProgress(number=0, stages=0, name="starting", percent=0)
+
 
 def progress_of(output: str) -> ImporterProgress | None:
     """The latest progress the importer's `output` reports, None before its first stage.
@@ -147,7 +156,8 @@ def _follow(
     if progress is None:
         running.wait()
         return
-    told: ImporterProgress | None = None
+    progress(STARTING)
+    told = STARTING
     while True:
         try:
             running.wait(timeout=_POLL_SECONDS)

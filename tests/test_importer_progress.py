@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from service.neo4j_admin import ImporterProgress, progress_of
+from service.neo4j_admin import STARTING, ImporterProgress, progress_of
 
 DOTS = ".......... .......... .......... .......... .........."
 HEADER = """Neo4j version: 5.26.30
@@ -43,3 +43,10 @@ def test_a_new_stage_starts_at_zero_whatever_the_last_one_reached() -> None:
 def test_a_row_still_being_written_counts_once_its_percentage_is_there() -> None:
     partial = HEADER + NODES + NODES_DONE + RELATIONSHIPS + ".......... ....."
     assert progress_of(partial) == ImporterProgress(2, 4, "Relationship import", 0)
+
+
+def test_what_a_stage_and_the_start_look_like_to_a_reader() -> None:
+    assert ImporterProgress(2, 4, "Relationship import", 45).describe() == (
+        "(2/4) Relationship import"
+    )
+    assert STARTING.describe() == "starting"
