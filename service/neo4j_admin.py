@@ -139,7 +139,8 @@ def run_importer(
     with log.open("w", encoding="utf-8") as out:
         running = subprocess.Popen([*command, "--", *args], stdout=out, stderr=subprocess.STDOUT)
         try:
-            _follow(running, log, progress)
+            if progress is not None:
+                _follow(running, log, progress)
         finally:
             code = running.wait()
     if code != 0:
@@ -149,13 +150,10 @@ def run_importer(
 def _follow(
     running: subprocess.Popen[bytes],
     log: Path,
-    progress: Callable[[ImporterProgress], None] | None,
+    progress: Callable[[ImporterProgress], None],
 ) -> None:
     """Until the importer exits, tell `progress` what its output in `log` says, once per
     change."""
-    if progress is None:
-        running.wait()
-        return
     progress(STARTING)
     told = STARTING
     while True:
