@@ -210,10 +210,17 @@ def pick_pairs(
 
 
 def brute_force(
-    net: Network, pair: Pair, kind: str, *, first: int = 10, cap: int = 300_000
+    net: Network,
+    pair: Pair,
+    kind: str,
+    *,
+    first: int = 10,
+    cap: int = 300_000,
+    viewer: str | None = None,
 ) -> Answer | None:
-    """The reference's answer for `kind` ("introducers", "warmPaths 3", "warmPaths 4"), as an
-    admin, or None when the enumeration would try more than `cap` sequences.
+    """The reference's answer for `kind` ("introducers", "warmPaths 3", "warmPaths 4"), as the
+    user `viewer` (visibility applies) or, when None, as an admin; None when the enumeration
+    would try more than `cap` sequences.
 
     Only people on some path of h hops can matter for h-hop paths (hops from the source plus
     hops to the target at most h), so the reference gets that subgraph for each h; it then
@@ -226,7 +233,9 @@ def brute_force(
     max_hops = 2 if kind == "introducers" else int(kind.split()[-1])
     from_source = net.distances(pair.source, max_hops)
     to_target = net.distances(pair.target, max_hops)
-    viewer = ref.RefViewer("admin", True)
+    # Visibility only removes steps, so the subgraph below still holds every visible path;
+    # it holds the source, so the ratings that let the viewer see CONNECTIONS ones are in it.
+    seen_by = ref.RefViewer("admin", True) if viewer is None else ref.RefViewer(viewer, False)
     found: list[Any] = []
     for hops in range(2 if kind == "introducers" else 1, max_hops + 1):
         inner = [
@@ -240,7 +249,7 @@ def brute_force(
         graph = ref.RefGraph(people, _ratings_among(net, people))
         found.extend(
             graph.all_paths(
-                viewer, pair.source, pair.target, hops, 5, (), ref.DEFAULT_TABLE, min_hops=hops
+                seen_by, pair.source, pair.target, hops, 5, (), ref.DEFAULT_TABLE, min_hops=hops
             )
         )
     return tuple((p.people, p.score) for p in ref.rank(found, first))

@@ -7,6 +7,7 @@ stratum equal the brute force of tests/conformance/reference.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import date
@@ -152,8 +153,12 @@ async def load(store: Store, path: Path) -> None:
     await bulk_load(store, path, restart=True)
 
 
-async def answer(store: Store, kind: str, pair: Pair) -> tuple[tuple[tuple[str, ...], float], ...]:
-    viewer, table = Viewer("admin", Role.ADMIN), ScoringTable.default()
+async def answer(
+    store: Store, kind: str, pair: Pair, as_source: bool = False
+) -> tuple[tuple[tuple[str, ...], float], ...]:
+    """The store's answer, asked by an admin or by the pair's source as a user."""
+    viewer = Viewer(pair.source, Role.USER) if as_source else Viewer("admin", Role.ADMIN)
+    table = ScoringTable.default()
     if kind == "introducers":
         found = await introductions.introducers(
             store, viewer, table, from_id=pair.source, target=pair.target, first=10
@@ -166,27 +171,37 @@ async def answer(store: Store, kind: str, pair: Pair) -> tuple[tuple[tuple[str, 
     return tuple((p.people, p.score) for p in paths)
 
 
+@pytest.mark.parametrize("as_source", [False, True], ids=["admin", "source as a user"])
 async def test_answers_equal_the_brute_force(
     store: Store,
     network: tuple[Path, dict[str, Any]],
     net: Network,
     pairs: dict[str, list[Pair]],
+    as_source: bool,
 ) -> None:
+    """As an admin every rating counts; as the source, a user, only those it may see (a
+    fifth of the generated ratings are PUBLIC or PRIVATE, the rest CONNECTIONS)."""
     await load(store, network[0])
     wrong: list[str] = []
     checked = {stratum: 0 for stratum in STRATA}
+    hidden = 0  # answers that visibility changes
     for stratum in STRATA:
         for pair in pairs[stratum]:
             for kind in KINDS:
-                expected = brute_force(net, pair, kind)
+                viewer = pair.source if as_source else None
+                expected = brute_force(net, pair, kind, viewer=viewer)
                 if expected is None:
                     continue  # too many sequences for the brute force
+                if as_source:
+                    hidden += not same_answer(expected, brute_force(net, pair, kind) or ())
                 checked[stratum] += 1
-                got = await answer(store, kind, pair)
+                got = await answer(store, kind, pair, as_source)
                 if not same_answer(got, expected):
                     wrong.append(f"{kind} {pair}: {got} != {expected}")
     assert not wrong, "\n".join(wrong[:5])
     assert all(checked.values()), checked
+    if as_source:
+        assert hidden > 0, "no answer depends on what the viewer may see"
 
 
 @pytest.mark.neo4j
@@ -216,3 +231,54 @@ def test_no_reference_measures_neo4j_only() -> None:
     assert args.no_reference and args.stores == ["neo4j"]
     with pytest.raises(SystemExit):
         scale.parse_args(["--tier", "S", "--stores", "embedded,neo4j", "--no-reference"])
+
+
+def test_scale_asks_each_question_as_its_source_over_http(
+    tmp_path: Path,
+    network: tuple[Path, dict[str, Any]],
+    net: Network,
+    pairs: dict[str, list[Pair]],
+) -> None:
+    """`bench.scale --viewer source` sends each question with its source's own user token to
+    `tiegraph serve`: the answers are what that user may see (the brute force as that user),
+    and some differ from what an admin sees."""
+    from bench import scale
+    from service.store.embedded import EmbeddedStore
+
+    data_dir = tmp_path / "embedded"
+
+    async def fill() -> None:
+        store = EmbeddedStore(data_dir)
+        await store.open()
+        try:
+            await load(store, network[0])
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+    asked = [p for stratum in ("distance 2", "distance 3") for p in pairs[stratum]]
+    # The in-process reference asks as each source too.
+    reference = scale.in_process_reference(data_dir, asked, as_source=True)
+    service = scale.Service("embedded", {}, data_dir, tmp_path / "serve.log", as_source=True)
+    hidden = 0
+    try:
+        service.wait_ready(60)
+        with service.client() as client:
+            for pair in asked:
+                for kind in KINDS:
+                    expected = brute_force(net, pair, kind, viewer=pair.source)
+                    _, got, error = scale.ask(client, kind, pair, service.auth(pair))
+                    assert error is None and got is not None and same_answer(got, expected), (
+                        f"{kind} {pair}: {got or error} != {expected}"
+                    )
+                    key = (kind, pair.stratum, pair.source, pair.target)
+                    assert same_answer(reference.answers[key], expected), (kind, pair)
+                    hidden += not same_answer(expected, brute_force(net, pair, kind) or ())
+            # The token is the source's own: another user may not ask from there.
+            pair = pairs["distance 2"][0]
+            stranger = scale.user_headers(service.secret, "someone else")
+            _, got, error = scale.ask(client, "warmPaths 3", pair, stranger)
+            assert got is None and error is not None and error.startswith("FORBIDDEN"), error
+    finally:
+        service.stop()
+    assert hidden > 0, "no answer depends on what the viewer may see"
