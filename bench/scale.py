@@ -16,6 +16,8 @@ Steps (every one timed or checked in the same run):
    hub queries; the server's RSS. Every answer must equal the in-process one (people and
    order, scores within 1e-9), and at small sizes the brute force of
    tests/conformance/reference.py;
+   with `--viewer source` every question is asked by its source, a user, so that visibility
+   applies (the default is an admin, who sees every rating);
 4. on Neo4j, the variable-length Cypher a Neo4j user writes first, run with the driver and a
    per-query timeout (a timed-out query counts at the cap).
 
@@ -45,6 +47,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +110,20 @@ WIPE = (
 
 
 # --- small helpers --------------------------------------------------------------------------
+
+
+def viewer_id(pair: Pair, as_source: bool) -> str:
+    """Who asks about `pair`: its source (a user) with `--viewer source`, else the admin."""
+    return pair.source if as_source else ADMIN_ID
+
+
+def user_headers(secret: str, person: str) -> dict[str, str]:
+    """Request headers with a day's token for `person` as a user, signed with `secret`:
+    minted here rather than by `tiegraph token`, which would be a process start per person."""
+    from tiegraph.tokens import make_token
+
+    token = make_token(secret, person, "user", timedelta(days=1))
+    return {"authorization": f"Bearer {token}"}
 
 
 def log(message: str) -> None:
@@ -370,7 +387,9 @@ def load(
 # --- the in-process reference -----------------------------------------------------------------
 
 
-def in_process_reference(data_dir: Path, pairs: Sequence[Pair]) -> StoreRun:
+def in_process_reference(
+    data_dir: Path, pairs: Sequence[Pair], as_source: bool = False
+) -> StoreRun:
     """The embedded store's search called directly (no HTTP): answers and latency."""
     from service import introductions
     from service.domain import Role, Viewer
@@ -378,7 +397,7 @@ def in_process_reference(data_dir: Path, pairs: Sequence[Pair]) -> StoreRun:
     from service.store.embedded import EmbeddedStore
 
     run = StoreRun("embedded in-process (reference)")
-    viewer = Viewer(ADMIN_ID, Role.ADMIN)
+    role = Role.USER if as_source else Role.ADMIN
     table = ScoringTable.default()
 
     async def go() -> None:
@@ -389,6 +408,7 @@ def in_process_reference(data_dir: Path, pairs: Sequence[Pair]) -> StoreRun:
         try:
             for kind in KINDS:
                 for pair in pairs:
+                    viewer = Viewer(viewer_id(pair, as_source), role)
                     start = time.perf_counter()
                     answer: Answer
                     if kind == "introducers":
@@ -433,10 +453,18 @@ def record(
 class Service:
     """`tiegraph serve` as a subprocess on 127.0.0.1 with a fresh JWT secret."""
 
-    def __init__(self, store: str, env: dict[str, str], data_dir: Path | None, log_file: Path):
+    def __init__(
+        self,
+        store: str,
+        env: dict[str, str],
+        data_dir: Path | None,
+        log_file: Path,
+        as_source: bool = False,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        secret = secrets.token_hex(32)
+        self.as_source = as_source
+        self.secret = secret = secrets.token_hex(32)
         extra = {"TIEGRAPH_JWT_SECRET": secret, "TIEGRAPH_LOG_LEVEL": "WARNING"}
         self.env = clean_env({**env, **extra})
         cmd = tiegraph_cmd("serve", "--host", "127.0.0.1", "--port", str(self.port))
@@ -456,6 +484,16 @@ class Service:
             check=True,
         )
         self.headers = {"authorization": f"Bearer {minted.stdout.strip()}"}
+        self._user_headers: dict[str, dict[str, str]] = {}
+
+    def auth(self, pair: Pair) -> dict[str, str]:
+        """The headers of whoever asks about `pair` (`viewer_id`)."""
+        if not self.as_source:
+            return self.headers
+        headers = self._user_headers.get(pair.source)
+        if headers is None:
+            headers = self._user_headers[pair.source] = user_headers(self.secret, pair.source)
+        return headers
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -482,8 +520,11 @@ class Service:
         self._log.close()
 
 
-def ask(client: httpx.Client, kind: str, pair: Pair) -> tuple[float, Answer | None, str | None]:
-    """One GraphQL request; (seconds, answer or None on error, error text)."""
+def ask(
+    client: httpx.Client, kind: str, pair: Pair, headers: dict[str, str] | None = None
+) -> tuple[float, Answer | None, str | None]:
+    """One GraphQL request (with `headers`, else the client's); (seconds, answer or None on
+    error, error text)."""
     variables: dict[str, Any] = {"from": pair.source, "target": pair.target}
     if kind == "introducers":
         body = {"query": INTRODUCERS, "variables": variables}
@@ -491,7 +532,7 @@ def ask(client: httpx.Client, kind: str, pair: Pair) -> tuple[float, Answer | No
         body = {"query": WARM_PATHS, "variables": {**variables, "hops": int(kind[-1])}}
     start = time.perf_counter()
     try:
-        response = client.post("/graphql", json=body)
+        response = client.post("/graphql", json=body, headers=headers)
         elapsed = time.perf_counter() - start
         data = response.json()
     except (httpx.HTTPError, ValueError) as e:
@@ -524,7 +565,8 @@ def run_clients(
         with service.client() as client:
             n = k
             while time.monotonic() < stop:
-                _, answer, error = ask(client, *work(n))
+                kind, pair = work(n)
+                _, answer, error = ask(client, kind, pair, service.auth(pair))
                 with lock:
                     result.requests += 1
                     if answer is None:
@@ -549,7 +591,8 @@ def measure_service(
     run: StoreRun,
     args: argparse.Namespace,
 ) -> None:
-    service = Service(store, env, data_dir, args.work_dir / f"serve-{store}.log")
+    log_file = args.work_dir / f"serve-{store}.log"
+    service = Service(store, env, data_dir, log_file, as_source=args.viewer == "source")
     try:
         start = time.perf_counter()
         service.wait_ready(args.ready_timeout)
@@ -557,11 +600,11 @@ def measure_service(
         with service.client() as client:
             for kind in KINDS:
                 for pair in pairs[WARM_UP]:
-                    elapsed, answer, error = ask(client, kind, pair)
+                    elapsed, answer, error = ask(client, kind, pair, service.auth(pair))
                     record(run, kind, pair, elapsed, answer, error)
                 for stratum in STRATA:
                     for pair in pairs[stratum]:
-                        elapsed, answer, error = ask(client, kind, pair)
+                        elapsed, answer, error = ask(client, kind, pair, service.auth(pair))
                         record(run, kind, pair, elapsed, answer, error)
                     s = run.latency.get((kind, stratum))
                     if s and s.seconds:
@@ -779,8 +822,9 @@ def render(report: Report, args: argparse.Namespace) -> str:
     if report.neo4j:
         add(f"Neo4j: {report.neo4j}\n")
     counts = ", ".join(f"{s} {len(report.pairs.get(s, []))}" for s in STRATA)
+    viewer = "each pair's source as a user" if args.viewer == "source" else "an admin"
     add(
-        f"Pairs per stratum: {counts}; `first` {FIRST}; admin viewer; "
+        f"Pairs per stratum: {counts}; `first` {FIRST}; asked by {viewer}; "
         f"{len(report.pairs.get(WARM_UP, []))} warm-up pairs per kind first, not counted. "
         "Distances are hops over the undirected tie graph.\n"
     )
@@ -908,13 +952,14 @@ def network_file(args: argparse.Namespace) -> tuple[Path, str]:
 
 
 def check_brute_force(
-    net: Network, pairs: Sequence[Pair], reference: StoreRun, cap: int
+    net: Network, pairs: Sequence[Pair], reference: StoreRun, cap: int, as_source: bool = False
 ) -> tuple[int, int, list[str]]:
     checked = skipped = 0
     wrong: list[str] = []
     for kind in KINDS:
         for pair in pairs:
-            expected = brute_force(net, pair, kind, first=FIRST, cap=cap)
+            viewer = pair.source if as_source else None
+            expected = brute_force(net, pair, kind, first=FIRST, cap=cap, viewer=viewer)
             if expected is None:
                 skipped += 1
                 continue
@@ -951,6 +996,11 @@ def run(args: argparse.Namespace) -> Report:
     )
 
     embedded_dir = args.work_dir / "embedded"
+    if args.viewer == "source":
+        report.notes.append(
+            "--viewer source: each question was asked by its source as a user, so only the "
+            "ratings it may see count (the naive Cypher baseline still sees all of them)"
+        )
     if args.no_reference:
         report.notes.append(
             "--no-reference: no embedded store and no in-process reference in this run, so "
@@ -963,10 +1013,13 @@ def run(args: argparse.Namespace) -> Report:
         embedded.load_seconds, embedded.load_how = seconds, how
         log(f"embedded: loaded in {seconds:.1f}s ({net.rating_count / seconds:,.0f} ratings/s)")
         report.runs.append(embedded)
-        report.reference = in_process_reference(embedded_dir, everything)
+        as_source = args.viewer == "source"
+        report.reference = in_process_reference(embedded_dir, everything, as_source)
         if small:
             log("brute force (tests/conformance/reference.py) on every pair it can enumerate")
-            report.brute = check_brute_force(net, measured, report.reference, args.brute_force_cap)
+            report.brute = check_brute_force(
+                net, measured, report.reference, args.brute_force_cap, as_source
+            )
         if "embedded" in args.stores:
             measure_service("embedded", {}, embedded_dir, pairs, embedded, args)
             compare(embedded, report.reference)
@@ -1029,6 +1082,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--no-reference",
         action="store_true",
         help="skip the embedded store and the in-process reference (answers not compared)",
+    )
+    parser.add_argument(
+        "--viewer",
+        choices=["admin", "source"],
+        default="admin",
+        help="who asks: an admin (sees every rating) or each pair's source as a user",
     )
     parser.add_argument("--neo4j-port", type=int, default=7720)
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/tiegraph-scale"))
