@@ -412,21 +412,33 @@ async def _find_paths(
 ) -> list[Path]:
     """The meet-in-the-middle search (`neo4j_paths`) for 3 or more hops, every layer in this
     one transaction (`_short_paths` answers up to two)."""
-    ends = await tx.run(
-        cypher.PATH_ENDS, cypher.bundle({"source": query.source, "target": query.target})
-    )
+    params = {
+        **_viewer_params(viewer),
+        "source": query.source,
+        "target": query.target,
+        "ratersCap": RATERS_IN_SEARCH,
+    }
+    ends = await tx.run(cypher.PATH_ENDS, cypher.bundle(params))
     record = await ends.single(strict=True)
     if record["sourceKey"] is None or record["targetKey"] is None:
         return []
+    raters = record["raters"]
+    if raters is not None and len(raters) > RATERS_IN_SEARCH:
+        raters = None  # each rating asks Neo4j whether its rater rated the viewer
     search = MeetInTheMiddle(
         query,
         table,
-        _Neighbourhoods(tx, viewer, table, degrees),
+        _Neighbourhoods(tx, viewer, table, degrees, raters),
         (record["sourceKey"], record["targetKey"]),
         (record["sourceDegree"], record["targetDegree"]),
     )
     return await _with_groups(tx, await search.run())
 
+
+# A user's search sends the elementIds of the people who rated them with every statement
+# (`$raters` in `graph_schema.queries`) while they are at most this many: 1,000 keys are about
+# 45 KB a statement. A viewer rated by more (a hub) is looked up per rating instead.
+RATERS_IN_SEARCH = 1_000
 
 # Rows within this factor of the `first`-th best score come back from `TWO_HOP_PATHS` too:
 # far wider than the 1e-9 within which `service.scoring` calls two scores equal.
@@ -483,9 +495,14 @@ class _Neighbourhoods:
         viewer: Viewer,
         table: ScoringTable,
         degrees: DegreeCache,
+        raters: Sequence[str] | None = None,
     ) -> None:
+        """`raters`: the elementIds of everyone who rated the viewer, or None (an admin, or
+        too many to send: then each statement looks them up per rating)."""
         self._tx = tx
-        self._viewer = _viewer_params(viewer)
+        self._viewer: dict[str, Any] = _viewer_params(viewer)
+        if raters is not None:
+            self._viewer["raters"] = dict.fromkeys(raters, True)
         self._probabilities = table.probabilities
         self._degrees = degrees
 
@@ -657,7 +674,7 @@ class Neo4jStore:
             for statement in cypher.LAYERS.values()
         ]
         statements += [
-            (cypher.PATH_ENDS, {"source": "", "target": ""}),
+            (cypher.PATH_ENDS, {**nobody, "source": "", "target": "", "ratersCap": 0}),
             (cypher.DEGREES, {"keys": [""]}),
             (cypher.STEP_GROUPS, {"pairs": [["", ""]]}),
             (cypher.PEOPLE_GET, {"ids": [""]}),

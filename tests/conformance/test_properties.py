@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from service import contacts, introductions
 from service.domain import Introducer, Path, PersonFields, RatingFields, Role, Viewer, Visibility
 from service.scoring import ScoringTable
+from service.store import neo4j as neo4j_store_module
 from service.store import neo4j_paths
 from service.store.base import Store
 
@@ -206,14 +207,22 @@ async def test_embedded_queries_match_the_brute_force_reference(
     case=cases(),
     whole_read_degree=st.sampled_from([0, 3, 1_000]),
     join_split_people=st.sampled_from([1, 2, 1_000]),
+    raters_in_search=st.sampled_from([0, 1_000]),
 )
 async def test_neo4j_queries_match_the_brute_force_reference(
-    neo4j_store: Store, case: Case, whole_read_degree: int, join_split_people: int
+    neo4j_store: Store,
+    case: Case,
+    whole_read_degree: int,
+    join_split_people: int,
+    raters_in_search: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The Neo4j search reads people of small degree whole and hubs a few strengths at a
     # time; these graphs are small, so the limit varies to take both roads (0: every person
     # is a hub, 3: some are, 1,000: none is), and the last layer's budget with it. The join
-    # runs one statement per cap (1), for some caps (2), or one for all (1,000).
+    # runs one statement per cap (1), for some caps (2), or one for all (1,000). A user's
+    # raters go with each statement (1,000), or each rating looks its rater up (0).
+    monkeypatch.setattr(neo4j_store_module, "RATERS_IN_SEARCH", raters_in_search)
     saved = (
         neo4j_paths.WHOLE_READ_DEGREE,
         neo4j_paths.WHOLE_JOIN_RATINGS,

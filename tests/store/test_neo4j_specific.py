@@ -706,6 +706,96 @@ async def test_the_last_layer_sends_only_steps_that_reach_the_bound(
     assert record["leftOut"] == pytest.approx(0.2 * 0.5)
 
 
+async def create_private_hub(store: Neo4jStore) -> None:
+    """A hub rated by 300 people (CONNECTIONS, strength 4), two of whom also rated the viewer
+    `me` (strength 3): a user sees only those two of the hub's ratings."""
+    fans = [f"f{i:03d}" for i in range(300)]
+    await people(store, "hub", "me", *fans)
+    connections = {"visibility": Visibility.CONNECTIONS}
+    await store.put_ratings(
+        [draft(fan, "hub", 4, **connections) for fan in fans]
+        + [draft(fan, "me", 3, **connections) for fan in fans[:2]],
+        T0,
+    )
+
+
+async def run_layer_as_me(
+    driver: AsyncDriver, raters: dict[str, bool] | None
+) -> tuple[set[tuple[str, int, bool]], int]:
+    """The inward layer (strengths 1-5) at the hub, seen by the user `me`: its steps (far id,
+    strength, own) and the statement's db hits (PROFILE)."""
+    async with driver.session(database=neo4j_settings()["database"]) as session:
+        hub = await (
+            await session.run("MATCH (h:Person {id: 'hub'}) RETURN elementId(h) AS k")
+        ).single()
+        assert hub is not None
+        params: dict[str, Any] = {"frontier": [hub["k"]], "viewerId": "me", "isAdmin": False}
+        if raters is not None:
+            params["raters"] = raters
+        statement = q.layer_query(1, 5, inward=True)
+        result = await session.run("PROFILE " + statement, q.bundle(params))
+        record = await result.single(strict=True)
+        summary = await result.consume()
+    assert summary.profile is not None
+    steps = {(far_id, strength, own) for _, _, far_id, strength, own in record["steps"]}
+    return steps, total_db_hits(summary.profile)
+
+
+async def test_a_users_layer_looks_the_viewers_raters_up_in_a_map_not_per_rating(
+    store: Neo4jStore, driver: AsyncDriver
+) -> None:
+    await create_private_hub(store)
+    async with driver.session(database=neo4j_settings()["database"]) as session:
+        result = await session.run(
+            q.PATH_ENDS,
+            q.bundle(
+                {"source": "me", "target": "hub", "viewerId": "me", "isAdmin": False,
+                 "ratersCap": 1_000}
+            ),
+        )  # fmt: skip
+        ends = await result.single(strict=True)
+    raters = dict.fromkeys(ends["raters"], True)
+    assert len(raters) == 2  # f000 and f001 rated me
+    looked_up, per_rating = await run_layer_as_me(driver, None)
+    from_map, with_map = await run_layer_as_me(driver, raters)
+    # The same two steps either way: the ratings of the hub by those who rated me.
+    assert looked_up == from_map == {("f000", 4, True), ("f001", 4, True)}
+    # Without the map, each of the 300 CONNECTIONS ratings asks whether its rater rated me:
+    # at least a db hit each (here `me` has two ratings to read; at tier L, ~18 per rating).
+    assert per_rating - with_map >= 300, (with_map, per_rating)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "expected"),
+    [(Viewer("me", Role.USER), 2), (ADMIN, None), (Viewer("nobody", Role.USER), 0)],
+    ids=["a user", "an admin", "a viewer who is not a person"],
+)
+async def test_a_search_reads_the_viewers_raters_with_its_ends(
+    store: Neo4jStore,
+    monkeypatch: pytest.MonkeyPatch,
+    viewer: Viewer,
+    expected: int | None,
+) -> None:
+    await create_private_hub(store)
+    seen: list[Any] = []
+
+    class Recording(store_module._Neighbourhoods):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            seen.append(self._viewer.get("raters"))
+
+    monkeypatch.setattr(store_module, "_Neighbourhoods", Recording)
+    source = "me" if viewer.person_id == "me" else "f005"
+    query = PathQuery(source=source, target="hub", min_hops=1, max_hops=3, first=5, max_strength=5)
+    await store.find_paths(query, viewer, TABLE)
+    assert len(seen) == 1
+    assert (None if seen[0] is None else len(seen[0])) == expected
+    # Past the limit nothing is sent, and each rating looks its rater up.
+    monkeypatch.setattr(store_module, "RATERS_IN_SEARCH", 1)
+    await store.find_paths(query, viewer, TABLE)
+    assert seen[1] == ({} if expected == 0 else None)
+
+
 async def create_hub(driver: AsyncDriver) -> None:
     """A hub with 300 weak ties each way (5 out, 4 back) and 3 strong ones (1 out, 2 back)."""
     database = neo4j_settings()["database"]
