@@ -33,8 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STRATA = "distance 2,distance 3,distance 4,from hub,to hub"
 
 
-async def measure(file: Path, strata: list[str], pairs: int, hops: list[int]) -> dict[str, Any]:
-    """Run by the child, inside the checkout under test (its `service` and `bench`)."""
+async def measure(
+    file: Path, strata: list[str], pairs: int, hops: list[int], as_source: bool = False
+) -> dict[str, Any]:
+    """Run by the child, inside the checkout under test (its `service` and `bench`). Each
+    question is asked by an admin, or with `as_source` by its source as a user."""
     from bench.network import pick_pairs, read_meta, read_network
     from bench.scale import open_store
     from service import introductions
@@ -45,11 +48,12 @@ async def measure(file: Path, strata: list[str], pairs: int, hops: list[int]) ->
     chosen = pick_pairs(network, read_meta(file), pairs)
     store = open_store("neo4j", dict(os.environ), None)
     await store.open()
-    viewer, table = Viewer("admin", Role.ADMIN), ScoringTable.default()
+    table = ScoringTable.default()
     digest = hashlib.sha256()
     rows: list[dict[str, Any]] = []
 
     async def ask(source: str, target: str, max_hops: int) -> list[Any]:
+        viewer = Viewer(source, Role.USER) if as_source else Viewer("admin", Role.ADMIN)
         return await introductions.warm_paths(
             store, viewer, table, from_id=source, target=target, max_hops=max_hops, first=10
         )
@@ -81,7 +85,7 @@ def run_child(checkout: Path, args: argparse.Namespace) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--child", str(checkout), "--file", str(args.file),
          "--strata", args.strata, "--pairs", str(args.pairs), "--hops", args.hops,
-         "--base", str(args.base)],
+         "--base", str(args.base), "--viewer", args.viewer],
         cwd=checkout, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:
@@ -130,12 +134,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--hops", default="4", help="comma-separated maxHops, e.g. 3,4")
     parser.add_argument("--strata", default=DEFAULT_STRATA)
+    parser.add_argument(
+        "--viewer",
+        choices=["admin", "source"],
+        default="admin",
+        help="who asks: an admin, or each pair's source as a user (visibility applies)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         sys.path[0] = str(args.child)
         hops = [int(h) for h in args.hops.split(",")]
-        result = asyncio.run(measure(args.file, args.strata.split(","), args.pairs, hops))
+        as_source = args.viewer == "source"
+        result = asyncio.run(
+            measure(args.file, args.strata.split(","), args.pairs, hops, as_source)
+        )
         print(json.dumps(result))
         return
     results: dict[str, list[dict[str, Any]]] = {"base": [], "new": []}
