@@ -102,12 +102,18 @@ def _rating(rel: str, rater: str, rated: str) -> str:
 # exponentially with these nested rules and took seconds per statement to plan.
 
 
-def _visible(rel: str, rater: str) -> str:
-    """`can_see` for the rating `rel` made by `rater`."""
+def _rated_viewer(rater: str) -> str:
+    """Whether `rater` rated the viewer `me`, as a subquery."""
+    return f"EXISTS {{ ({rater})-[:{ANY_RATING}]->(me) }}"
+
+
+def _visible(rel: str, rater: str, rated_viewer: str | None = None) -> str:
+    """`can_see` for the rating `rel` made by `rater`; `rated_viewer` says whether `rater`
+    rated the viewer (default: `_rated_viewer`)."""
     return (
         f"CASE WHEN $isAdmin OR {rel}.visibility = 'PUBLIC' OR {rater}.id = $viewerId THEN true"
         f" WHEN {rel}.visibility = 'CONNECTIONS' AND me IS NOT NULL"
-        f" THEN EXISTS {{ ({rater})-[:{ANY_RATING}]->(me) }}"
+        f" THEN {rated_viewer or _rated_viewer(rater)}"
         " ELSE false END"
     )
 
@@ -149,22 +155,23 @@ UNWIND $frontier AS nearKey
 MATCH (near:Person) WHERE elementId(near) = nearKey
 WITH near, nearKey, me{extra}, $isAdmin OR near.id = $viewerId AS nearAll,
      CASE WHEN me IS NULL THEN false
-          WHEN $raters IS NOT NULL THEN $raters[nearKey] IS NOT NULL
-          ELSE EXISTS {{ (near)-[:{ANY_RATING}]->(me) }} END AS nearKnows"""
+          ELSE {_search_rated_viewer("near", "nearKey")} END AS nearKnows"""
+
+
+def _search_rated_viewer(rater: str, key: str) -> str:
+    """`_rated_viewer` inside a path search, `key` being the rater's elementId. `$raters`, when
+    the search passes it, maps the elementId of everyone who rated the viewer to true
+    (`PATH_ENDS` reads them once per search): a lookup per rating instead of a subquery per
+    rating, which cost a user's view of a hub's 10,000 ratings six times the db hits of an
+    admin's (PROFILE at tier L)."""
+    return (
+        f"CASE WHEN $raters IS NULL THEN {_rated_viewer(rater)} ELSE $raters[{key}] IS NOT NULL END"
+    )
 
 
 def _sees_far(rel: str) -> str:
-    """`_visible` for `rel`, a rating made by `far`. `$raters`, when the search passes it, maps
-    the elementId of everyone who rated the viewer to true (`PATH_ENDS` reads them once per
-    search): a lookup per rating instead of a subquery per rating, which cost a user's view
-    of a hub's 10,000 ratings six times the db hits of an admin's (PROFILE at tier L)."""
-    return (
-        "CASE WHEN $isAdmin OR far.id = $viewerId OR "
-        f"{rel}.visibility = 'PUBLIC' THEN true"
-        f" WHEN {rel}.visibility <> 'CONNECTIONS' OR me IS NULL THEN false"
-        " WHEN $raters IS NOT NULL THEN $raters[elementId(far)] IS NOT NULL"
-        f" ELSE EXISTS {{ (far)-[:{ANY_RATING}]->(me) }} END"
-    )
+    """`_visible` for `rel`, a rating made by `far`, inside a path search."""
+    return _visible(rel, "far", _search_rated_viewer("far", "elementId(far)"))
 
 
 def _rated_by_first(rel: str, inward: bool) -> str:

@@ -403,6 +403,12 @@ async def _load_batch(tx: AsyncManagedTransaction, batch: LoadBatch) -> bool:
     return True
 
 
+# A user's search sends the elementIds of the people who rated them with every statement
+# (`$raters` in `graph_schema.queries`) while they are at most this many: 1,000 keys are about
+# 45 KB a statement. A viewer rated by more (a hub) is looked up per rating instead.
+RATERS_IN_SEARCH = 1_000
+
+
 async def _find_paths(
     tx: AsyncManagedTransaction,
     query: PathQuery,
@@ -434,11 +440,6 @@ async def _find_paths(
     )
     return await _with_groups(tx, await search.run())
 
-
-# A user's search sends the elementIds of the people who rated them with every statement
-# (`$raters` in `graph_schema.queries`) while they are at most this many: 1,000 keys are about
-# 45 KB a statement. A viewer rated by more (a hub) is looked up per rating instead.
-RATERS_IN_SEARCH = 1_000
 
 # Rows within this factor of the `first`-th best score come back from `TWO_HOP_PATHS` too:
 # far wider than the 1e-9 within which `service.scoring` calls two scores equal.
