@@ -189,6 +189,9 @@ async def test_an_imported_file_reads_back_as_the_same_file_loaded_over_bolt(
         importer_progress=told.append,
     )
     assert report.passes == 2  # the file repeats people and pairs
+    # The script's default: twice the processors.
+    threads = f"Max worker threads: {2 * _processors()}\n"
+    assert threads in neo4j_admin.log_path(imported).read_text()
     # The importer's stages in order, each told as it moved on, the last one to its end (a
     # stage may pass between two looks at the output: which ones are seen is timing).
     assert told[0] == neo4j_admin.STARTING
