@@ -27,6 +27,7 @@ combines steps, so an invisible rating never reaches it.
 from __future__ import annotations
 
 import itertools
+import operator
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -181,6 +182,9 @@ class _Part(NamedTuple):
     score: float
 
 
+_score = operator.attrgetter("score")
+
+
 class _Found(NamedTuple):
     """A whole path the search found."""
 
@@ -208,11 +212,6 @@ class _Side:
         at = self._end_at
         return {part.people[at] for part in self.frontier()}
 
-    def cost(self, degree: dict[str, int]) -> int:
-        """What expanding the frontier reads at most: the ties of the people on it. A hub on
-        the frontier makes this side the dear one, so the other side grows instead."""
-        return sum(degree[person] for person in self.ends())
-
     def end(self, part: _Part) -> str:
         """Where the part meets the rest of the path: a prefix's last, a suffix's first."""
         return part.people[self._end_at]
@@ -235,7 +234,8 @@ class _Side:
             for part in layer:
                 ends[part.people[at]].append(part)
         for parts in ends.values():
-            parts.sort(key=lambda part: -part.score)
+            if len(parts) > 1:  # most ends have one part
+                parts.sort(key=_score, reverse=True)  # stable, as `key=-score` would be
         return ends
 
 
@@ -318,15 +318,22 @@ class MeetInTheMiddle:
         backward = _Side(q.target, inward=True)
         found: dict[tuple[str, ...], _Found] = {}
         for _ in range(q.max_hops - 1):
-            await self._learn_degrees(forward.ends() | backward.ends())
-            cheaper = forward.cost(self._degree) <= backward.cost(self._degree)
+            cheaper = await self._forward_is_cheaper(forward, backward)
             await self._grow(forward if cheaper else backward, tau, found)
-        await self._learn_degrees(forward.ends() | backward.ends())
-        if forward.cost(self._degree) <= backward.cost(self._degree):
+        if await self._forward_is_cheaper(forward, backward):
             await self._join(forward, backward, tau, found)
         else:
             await self._join(backward, forward, tau, found)
         return found
+
+    async def _forward_is_cheaper(self, forward: _Side, backward: _Side) -> bool:
+        """Whether growing the source's side reads no more than the target's: what growing a
+        side reads is at most the ties of the people on its frontier. A hub on a frontier
+        makes its side the dear one, so the other side grows instead."""
+        ahead, behind = forward.ends(), backward.ends()
+        await self._learn_degrees(ahead | behind)
+        degree = self._degree
+        return sum(degree[p] for p in ahead) <= sum(degree[p] for p in behind)
 
     async def _learn_degrees(self, people: set[str]) -> None:
         unknown = [person for person in people if person not in self._degree]
