@@ -425,6 +425,27 @@ OPTIONAL MATCH (p:Person {id: id})
 WITH id, p WHERE p IS NULL
 RETURN collect(id) AS missing"""
 
+# The same answer, with a write lock taken on each person found, in the order of `$ids`
+# (sorted by every caller), held until the transaction ends. A rating write reads the pair's
+# old rating before it writes: without the lock first, two processes writing one pair at
+# once both read "none" and each MERGE its own type, leaving two ratings of one pair (72 of
+# 300 pairs raced by two stores). Writing a property is Cypher's way to take a node's write
+# lock (Neo4j's operations manual, "Concurrent data access"); it is removed in the same step,
+# so nothing is stored (`IMPORT_RATED` locks an import's raters the same way). Taking every
+# lock first, in one order, also means two rating writes never deadlock with each other. The
+# write is a subquery on the found node: a FOREACH made the planner put an Eager between the
+# seeks and the writes, and two writers of one pair then deadlocked.
+PEOPLE_LOCKED_MISSING: Final = """
+UNWIND $ids AS id
+OPTIONAL MATCH (p:Person {id: id})
+CALL (p) {
+  WITH p WHERE p IS NOT NULL
+  SET p.`_lock` = true
+  REMOVE p.`_lock`
+}
+WITH id, p WHERE p IS NULL
+RETURN collect(id) AS missing"""
+
 # `row.props` holds only the fields the client sent: the others keep their stored value
 # (a null in it removes the property, which is how a field is cleared).
 PEOPLE_UPSERT: Final = f"""

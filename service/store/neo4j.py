@@ -266,6 +266,13 @@ async def _people_missing(tx: AsyncManagedTransaction, ids: list[str]) -> set[st
     return set(record["missing"])
 
 
+async def _lock_people(tx: AsyncManagedTransaction, ids: list[str]) -> set[str]:
+    """Write-lock the people of `ids` (sorted) until the transaction ends; the missing ones."""
+    result = await tx.run(cypher.PEOPLE_LOCKED_MISSING, ids=ids)
+    record = await result.single(strict=True)
+    return set(record["missing"])
+
+
 def _first_missing(drafts: Sequence[RatingDraft | Rating], missing: set[str]) -> NotFound | None:
     for index, draft in enumerate(drafts):
         where = index if len(drafts) > 1 else None
@@ -311,7 +318,7 @@ async def _checked_rating_rows(
     Raises `NotFound` for the first draft naming a missing person.
     """
     ids = sorted({d.from_id for d in drafts} | {d.to_id for d in drafts})
-    missing = _first_missing(drafts, await _people_missing(tx, ids))
+    missing = _first_missing(drafts, await _lock_people(tx, ids))
     if missing is not None:
         raise missing
     rows = _rating_rows(drafts)
