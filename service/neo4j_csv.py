@@ -8,7 +8,7 @@ an imported database reads back exactly like a loaded one:
 - ``(:Person)``: as ``IMPORT_PEOPLE_CREATE`` / ``PEOPLE_UPSERT`` write it (``id``, ``idSort``,
   ``name``, ``nameKey``, ``nameSort``; ``headline``, ``company``, ``location``, ``profileUrl``
   when not null), plus ``triagePolicy`` as ``POLICY_PUT`` writes it.
-- ``[:RATED_<strength>]``: as ``RATINGS_LOAD`` writes a new rating (``createdAt`` =
+- ``[:RATED_<strength>]``: as ``RATINGS_WRITE`` writes a new rating (``createdAt`` =
   ``updatedAt`` = the batch's time, ``reviewed``, ``history``) or ``RATINGS_RESTORE`` writes an
   exported one (every property as given).
 - ``[:REQUESTED]``: as ``REQUESTS_RESTORE``.
@@ -176,7 +176,7 @@ class ImportFiles:
 
     def new_ratings(self, rows: Iterable[tuple[int, int, RatingDraft]], now: datetime) -> None:
         """Ratings first written by this load at `now`: created and updated then, no history
-        (as ``RATINGS_LOAD`` writes a rating the pair did not have).
+        (as ``RATINGS_WRITE`` writes a rating the pair did not have).
 
         The hot path of an import: one call per batch, each field looked up rather than
         formatted, one f-string a rating.

@@ -286,24 +286,31 @@ def _first_missing(drafts: Sequence[RatingDraft | Rating], missing: set[str]) ->
 async def _put_ratings(
     tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft], now: datetime
 ) -> list[Rating]:
-    rows = await _checked_rating_rows(tx, drafts)
-    stored = {
-        (r.from_id, r.to_id): r
-        for r in map(
-            _rating, await _single_value(tx, cypher.RATINGS_PUT, _at(rows, now), "ratings")
-        )
-    }
-    if len(stored) != len(rows):
-        raise await _vanished(tx, drafts)
+    """Write `drafts` and return the stored ratings, built here rather than read back.
+
+    The people were locked before their old ratings were read (`_checked_rating_rows`), so
+    the rows hold exactly what was carried over, and the drafts the rest. Reading 5,000
+    ratings back took half of a batch's write statement (PROFILE and timings at tier M).
+    """
+    rows = await _write_ratings(tx, drafts, now)
+    at = now.astimezone(UTC)
+    last = {(d.from_id, d.to_id): d for d in drafts}
+    stored: dict[tuple[str, str], Rating] = {}
+    for row in rows:
+        pair = (row["fromId"], row["toId"])
+        created = at if row["createdAt"] is None else _datetime(row["createdAt"])
+        stored[pair] = last[pair].stamped(created, at, versions.decode_all(row["history"]))
     return [stored[(d.from_id, d.to_id)] for d in drafts]
 
 
-async def _load_ratings(
+async def _write_ratings(
     tx: AsyncManagedTransaction, drafts: Sequence[RatingDraft], now: datetime
-) -> None:
+) -> list[dict[str, Any]]:
+    """Write `drafts` (the last of a pair wins); the rows written."""
     rows = await _checked_rating_rows(tx, drafts)
-    if await _single_value(tx, cypher.RATINGS_LOAD, _at(rows, now), "written") != len(rows):
+    if await _single_value(tx, cypher.RATINGS_WRITE, _at(rows, now), "written") != len(rows):
         raise await _vanished(tx, drafts)
+    return rows
 
 
 def _at(rows: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
@@ -400,7 +407,7 @@ async def _load_batch(tx: AsyncManagedTransaction, batch: LoadBatch) -> bool:
     if batch.people:
         await _upsert_people(tx, batch.people)
     if batch.ratings:
-        await _load_ratings(tx, batch.ratings, batch.now)
+        await _write_ratings(tx, batch.ratings, batch.now)
     if batch.restored:
         await _restore_ratings(tx, batch)
     result = await tx.run(

@@ -224,6 +224,40 @@ async def test_rate_connections_can_replace_in_a_batch(
         assert await contacts.rating(store, admin, rated.from_id, rated.to_id) == rated
 
 
+async def test_rate_connections_returns_every_field_as_stored_through_replaces(
+    store: Store, admin: Viewer, graph: GraphLoader
+) -> None:
+    # The Neo4j store builds what it returns from what it wrote instead of reading it back:
+    # every field must still be what a later read gets, for new ratings, ratings replaced at
+    # the same strength (kept relationship) and at another (retyped), and longer histories.
+    await _people(graph, store, "a", "b", "c", "d")
+    full = {
+        "groups": ["Friends", "Former colleagues"],
+        "context": "met at PyCon",
+        "visibility": Visibility.PUBLIC,
+        "since": date(2019, 5, 6),
+        "last_interaction": date(2026, 1, 2),
+    }
+    rounds = [
+        [("a", "b", 3), ("a", "c", 2), ("d", "a", 5)],
+        [("a", "b", 3), ("a", "c", 4), ("a", "d", 1)],
+        [("a", "b", 1), ("a", "c", 4), ("d", "a", 5)],
+    ]
+    for number, ratings in enumerate(rounds):
+        await asyncio.sleep(0.01)
+        batch = [
+            RatingFields(from_id=f, to_id=t, strength=s, **(full if number % 2 else {}))
+            for f, t, s in ratings
+        ]
+        stored = await contacts.rate_connections(store, admin, batch)
+        for rated in stored:
+            assert await contacts.rating(store, admin, rated.from_id, rated.to_id) == rated
+    last = {(r.from_id, r.to_id): r for r in stored}
+    assert [v.strength for v in last[("a", "b")].history] == [3, 3]
+    assert [v.strength for v in last[("a", "c")].history] == [2, 4]
+    assert last[("a", "b")].created_at < last[("a", "b")].updated_at
+
+
 async def test_rate_connections_with_an_unknown_person_writes_nothing(
     store: Store, admin: Viewer, graph: GraphLoader
 ) -> None:

@@ -203,7 +203,7 @@ async def test_hot_statements_seek_people_by_the_unique_id_index(
 
 
 async def test_rating_writes_seek_both_people_by_id(store: Neo4jStore, driver: AsyncDriver) -> None:
-    ops = await explain(driver, q.RATINGS_PUT, rows=[], now=T0)
+    ops = await explain(driver, q.RATINGS_WRITE, rows=[], now=T0)
     assert ops.count("NodeUniqueIndexSeek") >= 2, ops
     assert "NodeByLabelScan" not in ops, ops
 
