@@ -53,17 +53,30 @@ TABLE = ScoringTable.default()
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
-@pytest_asyncio.fixture
-async def store() -> AsyncIterator[Neo4jStore]:
+def new_store() -> Neo4jStore:
     settings = neo4j_settings()
-    opened = Neo4jStore(
+    return Neo4jStore(
         settings["uri"], settings["user"], settings["password"], settings["database"],
         query_budget=TEST_QUERY_BUDGET,
     )  # fmt: skip
+
+
+@pytest_asyncio.fixture
+async def store() -> AsyncIterator[Neo4jStore]:
+    opened = new_store()
     await opened.open()
-    await wipe_neo4j(settings)
+    await wipe_neo4j(neo4j_settings())
     yield opened
     await opened.close()
+
+
+@pytest_asyncio.fixture
+async def second_process(store: Neo4jStore) -> AsyncIterator[Neo4jStore]:
+    """Another store on the database of `store`, as a second service process has."""
+    other = new_store()
+    await other.open()
+    yield other
+    await other.close()
 
 
 @pytest_asyncio.fixture
@@ -943,58 +956,40 @@ async def test_people_are_locked_one_by_one_in_the_order_given(
 
 
 async def test_two_processes_rating_one_pair_at_once_leave_one_rating_that_remembers_the_other(
-    store: Neo4jStore, driver: AsyncDriver
+    store: Neo4jStore, second_process: Neo4jStore, driver: AsyncDriver
 ) -> None:
     """Two service processes (two stores) rate the same pairs at once, with different
     strengths. A write reads the pair's old rating before it writes; before the people were
     locked first, both writers could read "none" and each MERGE its own type: two ratings of
     one pair (72 of 300 pairs in a trial with two stores)."""
-    settings = neo4j_settings()
-    other = Neo4jStore(
-        settings["uri"], settings["user"], settings["password"], settings["database"],
-        query_budget=TEST_QUERY_BUDGET,
-    )  # fmt: skip
-    await other.open()
-    try:
-        pairs = [(f"a{i:02d}", f"b{i:02d}") for i in range(60)]
-        await people(store, *itertools.chain.from_iterable(pairs))
-        await asyncio.gather(
-            *(
-                writer.put_ratings([draft(a, b, strength)], T0)
-                for a, b in pairs
-                for writer, strength in ((store, 2), (other, 3))
-            )
+    pairs = [(f"a{i:02d}", f"b{i:02d}") for i in range(60)]
+    await people(store, *itertools.chain.from_iterable(pairs))
+    await asyncio.gather(
+        *(
+            writer.put_ratings([draft(a, b, strength)], T0)
+            for a, b in pairs
+            for writer, strength in ((store, 2), (second_process, 3))
         )
-        for a, b in pairs:
-            found = await store.get_rating(a, b, ADMIN)
-            assert found is not None
-            # The second write replaced the first, whose version is in its history.
-            assert [v.strength for v in found.history] == [5 - found.strength], found
-    finally:
-        await other.close()
+    )
+    for a, b in pairs:
+        found = await store.get_rating(a, b, ADMIN)
+        assert found is not None
+        # The second write replaced the first, whose version is in its history.
+        assert [v.strength for v in found.history] == [5 - found.strength], found
     assert await count_ratings(driver) == len(pairs)
 
 
 async def test_two_processes_importing_one_network_at_once_create_each_rating_once(
-    store: Neo4jStore, driver: AsyncDriver
+    store: Neo4jStore, second_process: Neo4jStore, driver: AsyncDriver
 ) -> None:
     # An import reads which pairs its raters rated, then creates the others: unlocked, two
     # processes importing the same export both created every rating.
-    settings = neo4j_settings()
-    other = Neo4jStore(
-        settings["uri"], settings["user"], settings["password"], settings["database"],
-        query_budget=TEST_QUERY_BUDGET,
-    )  # fmt: skip
-    await other.open()
-    try:
-        contacts = [f"c{i:02d}" for i in range(40)]
-        await people(store, "owner", *contacts)
-        batches = [
-            ImportBatch(people=(), ratings=(draft("owner", c, 3),), now=T0) for c in contacts
-        ]
-        await asyncio.gather(*(w.import_network(b) for b in batches for w in (store, other)))
-    finally:
-        await other.close()
+    contacts = [f"c{i:02d}" for i in range(40)]
+    await people(store, "owner", *contacts)
+    batches = [ImportBatch(people=(), ratings=(draft("owner", c, 3),), now=T0) for c in contacts]
+    await asyncio.gather(
+        *(writer.import_network(b) for b in batches for writer in (store, second_process))
+    )
     assert await count_ratings(driver) == len(contacts)
 
 
@@ -1034,14 +1029,10 @@ def test_the_store_works_on_its_own_thread_for_any_event_loop(
         return await search(self)
 
     monkeypatch.setattr(neo4j_paths.MeetInTheMiddle, "run", spied)
-    settings = neo4j_settings()
-    opened = Neo4jStore(
-        settings["uri"], settings["user"], settings["password"], settings["database"],
-        query_budget=TEST_QUERY_BUDGET,
-    )  # fmt: skip
+    opened = new_store()
     asyncio.run(opened.open())
     try:
-        asyncio.run(wipe_neo4j(settings))
+        asyncio.run(wipe_neo4j(neo4j_settings()))
 
         async def seed() -> None:
             await people(opened, "a", "b", "c", "d")
