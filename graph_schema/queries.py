@@ -100,6 +100,21 @@ def bundle(params: dict[str, Any]) -> dict[str, Any]:
 
 _ME = "OPTIONAL MATCH (me:Person {id: $viewerId})"
 
+
+def _write_lock(entity: str, indent: str = "") -> str:
+    """Clauses that take `entity`'s write lock until the transaction ends and store nothing.
+
+    Cypher has no lock clause; writing a property takes the lock (Neo4j's operations manual,
+    "Concurrent data access"), and it is removed at once. What a statement reads after
+    this, no other transaction changes meanwhile.
+
+    >>> print(_write_lock("p"))
+    SET p.`_lock` = true
+    REMOVE p.`_lock`
+    """
+    return f"SET {entity}.`_lock` = true\n{indent}REMOVE {entity}.`_lock`"
+
+
 _PERSON = "{.id, .name, .headline, .company, .location, .profileUrl}"
 
 
@@ -429,20 +444,17 @@ RETURN collect(id) AS missing"""
 # (sorted by every caller), held until the transaction ends. A rating write reads the pair's
 # old rating before it writes: without the lock first, two processes writing one pair at
 # once both read "none" and each MERGE its own type, leaving two ratings of one pair (72 of
-# 300 pairs raced by two stores). Writing a property is Cypher's way to take a node's write
-# lock (Neo4j's operations manual, "Concurrent data access"); it is removed in the same step,
-# so nothing is stored (`IMPORT_RATED` locks an import's raters the same way). Taking every
-# lock first, in one order, also means two rating writes never deadlock with each other. The
-# write is a subquery on the found node: a FOREACH made the planner put an Eager between the
-# seeks and the writes, and two writers of one pair then deadlocked.
-PEOPLE_LOCKED_MISSING: Final = """
+# 300 pairs raced by two stores). `IMPORT_RATED` locks an import's raters the same way.
+# Taking every lock first, in one order, also means two rating writes never deadlock with
+# each other. The lock is a subquery on the found node: a FOREACH made the planner put an
+# Eager between the seeks and the writes, and two writers of one pair then deadlocked.
+PEOPLE_LOCKED_MISSING: Final = f"""
 UNWIND $ids AS id
-OPTIONAL MATCH (p:Person {id: id})
-CALL (p) {
+OPTIONAL MATCH (p:Person {{id: id}})
+CALL (p) {{
   WITH p WHERE p IS NOT NULL
-  SET p.`_lock` = true
-  REMOVE p.`_lock`
-}
+  {_write_lock("p", "  ")}
+}}
 WITH id, p WHERE p IS NULL
 RETURN collect(id) AS missing"""
 
@@ -514,7 +526,9 @@ _MERGE_BY_STRENGTH = "\n  UNION ALL\n  ".join(
     f"WITH x, y, row WHERE row.strength = {s} MERGE (x)-[r:{rating_type(s)}]->(y) RETURN r"
     for s in STRENGTHS
 )
-_RATINGS_MERGE = f"""
+# Only a count comes back: the store knows what it wrote (the people are locked before
+# RATINGS_RETYPE reads), and returning every rating as a map took half of the statement.
+RATINGS_WRITE: Final = f"""
 UNWIND $rows AS row
 MATCH (x:Person {{id: row.fromId}})
 MATCH (y:Person {{id: row.toId}})
@@ -530,11 +544,7 @@ SET r.createdAt = coalesce(r.createdAt, row.createdAt, $now),
     r.lastInteraction = row.lastInteraction,
     r.updatedAt = $now,
     r.reviewed = row.reviewed,
-    r.history = row.history"""
-
-# Only a count comes back: the store knows what it wrote (the people are locked before
-# RATINGS_RETYPE reads), and returning every rating as a map took half of the statement.
-RATINGS_WRITE: Final = f"""{_RATINGS_MERGE}
+    r.history = row.history
 RETURN count(r) AS written"""
 
 RATING_GET: Final = f"""
@@ -670,15 +680,14 @@ _REQUEST = (
 # The write an import can share: `$rows` of {id, fromId, toId, message, sentAt}, unique by
 # (fromId, toId) (`service.store.neo4j.request_rows`), both people already in the graph. A
 # pending request from the same person to the same owner gets the row's message and sentAt;
-# otherwise a new PENDING one is created with the row's id. Writing a property of the
-# requester first takes its lock: two concurrent requests of one person take turns, and the
+# otherwise a new PENDING one is created with the row's id. Taking the requester's write
+# lock first: two concurrent requests of one person take turns, and the
 # second sees the first's pending request instead of creating another.
 REQUESTS_WRITE: Final = f"""
 UNWIND $rows AS row
 MATCH (f:Person {{id: row.fromId}})
 MATCH (o:Person {{id: row.toId}})
-SET f.requesting = true
-REMOVE f.requesting
+{_write_lock("f")}
 WITH f, o, row
 OPTIONAL MATCH (f)-[pending:REQUESTED {{status: 'PENDING'}}]->(o)
 CALL (f, o, row, pending) {{
@@ -696,13 +705,12 @@ REQUEST_GET: Final = f"""
 MATCH (f:Person)-[r:REQUESTED {{id: $id}}]->(o:Person)
 RETURN {_REQUEST} AS request"""
 
-# Answer a request once. Setting a property first takes the relationship's write lock, so the
-# status read after it is the latest committed one: two concurrent answers cannot both see
+# Answer a request once. Taking the relationship's write lock first, so the status read
+# after it is the latest committed one: two concurrent answers cannot both see
 # PENDING.
 REQUEST_ANSWER: Final = f"""
 MATCH (f:Person)-[r:REQUESTED {{id: $id}}]->(o:Person)
-SET r.answering = true
-REMOVE r.answering
+{_write_lock("r")}
 WITH f, r, o, r.status AS before
 SET r.status = CASE WHEN before = 'PENDING' THEN $status ELSE before END,
     r.respondedAt = CASE WHEN before = 'PENDING' THEN $now ELSE r.respondedAt END
@@ -824,14 +832,13 @@ RETURN collect([f.id, o.id, r.sentAt]) AS answered"""
 # Eager barrier and no per-row check against what the statement itself writes (see
 # `service.store.neo4j._import_network`).
 
-# The raters of an import, locked (writing a property takes the node's write lock: nobody
-# else adds or changes a rating of theirs until this transaction ends) and then their rated
+# The raters of an import, locked (nobody else adds or changes a rating of theirs until this
+# transaction ends) and then their rated
 # people: one expand per rater instead of an EXISTS per row.
 IMPORT_RATED: Final = f"""
 UNWIND $ids AS id
 MATCH (x:Person {{id: id}})
-SET x.importing = true
-REMOVE x.importing
+{_write_lock("x")}
 WITH x
 OPTIONAL MATCH (x)-[:{ANY_RATING}]->(y:Person)
 RETURN x.id AS id, collect(y.id) AS rated"""
