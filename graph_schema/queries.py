@@ -266,6 +266,9 @@ LAYERS: Final[dict[tuple[int, int, bool], str]] = {
 # more than reading them. `leftOut` is the best bound among the visible steps dropped for it,
 # which the search needs to know what the threshold left out (a reverse rating that an own one
 # blocks may count too: a bound may be high, and checking every dropped step costs more).
+# `dropped` is the bounds of the dropped steps down to `$floor`: each is the score of a path
+# (near's best part, the step, far's best part) that a lower threshold will find, which tells
+# the search how far down the next threshold has to go.
 #
 # The bound drops an own rating too, so a reverse one cannot count on the search to see the own
 # one that blocks it: here a reverse rating is kept only when the first person has no visible
@@ -294,7 +297,8 @@ WITH nearKey, far, r, own, bound,
           ELSE NOT EXISTS {{ MATCH {mine} WHERE {_rated_by_first("mine", inward)} }} END AS kept
 RETURN collect(CASE WHEN kept THEN [nearKey, elementId(far), far.id, r.strength, own] END)
          AS steps,
-       coalesce(max(CASE WHEN bound < $tau THEN bound END), 0.0) AS leftOut"""
+       coalesce(max(CASE WHEN bound < $tau THEN bound END), 0.0) AS leftOut,
+       collect(CASE WHEN bound < $tau AND bound >= $floor THEN bound END) AS dropped"""
 
 
 JOINS: Final[dict[tuple[int, bool], str]] = {

@@ -95,7 +95,7 @@ from service.store.base import (
     ReviewAfter,
 )
 from service.store.loop_thread import LoopThread
-from service.store.neo4j_paths import DegreeCache, LayerStep, MeetInTheMiddle
+from service.store.neo4j_paths import DegreeCache, JoinedSteps, LayerStep, MeetInTheMiddle
 
 T = TypeVar("T")
 logger = logging.getLogger("tiegraph.store")
@@ -535,7 +535,8 @@ class _Neighbourhoods:
         inward: bool,
         far_best: Mapping[str, float],
         tau: float,
-    ) -> tuple[list[LayerStep], float]:
+        floor: float,
+    ) -> JoinedSteps:
         statement = cypher.join_query(weakest, inward=inward)
         params = {
             **self._viewer,
@@ -544,10 +545,15 @@ class _Neighbourhoods:
             "farBest": dict(far_best),
             "p": [0.0, *self._probabilities],
             "tau": tau,
+            "floor": floor,
         }
         result = await self._tx.run(statement, cypher.bundle(params))
         record = await result.single(strict=True)
-        return list(map(LayerStep._make, record["steps"])), float(record["leftOut"])
+        return JoinedSteps(
+            list(map(LayerStep._make, record["steps"])),
+            float(record["leftOut"]),
+            record["dropped"],
+        )
 
     async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
         known, missing = self._degrees.known(keys)

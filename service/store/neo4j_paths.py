@@ -8,7 +8,9 @@ make a path of score tau" (`join_query`), and this module drives the search with
   starting high and lowering `tau` until the `first`-th best path found (less the tie
   tolerance) is above it: then nothing below `tau` can rank, and the answer is exact, ties
   included. A high `tau` admits only strong steps, so most questions are answered from a few
-  strong ties; the last threshold is 0, which admits every path.
+  strong ties; the last threshold is 0, which admits every path. The last layer also
+  reports the paths it left out below `tau`: once such a forecast has come true, the next
+  threshold goes down to where the missing paths are (`next_threshold`), not one step.
 - **Both ends.** Prefixes grow from the source and suffixes from the target, a layer at a time,
   always on the side whose frontier is cheaper to expand (a hub's thousands of ties are left
   for the other side to reach). When the two sides together are one step short of `max_hops`,
@@ -26,6 +28,7 @@ combines steps, so an invisible rating never reaches it.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import operator
 import time
@@ -56,6 +59,16 @@ class LayerStep(NamedTuple):
     own: bool
 
 
+class JoinedSteps(NamedTuple):
+    """What a join statement returns: the steps that may make a path of the threshold, the
+    best bound among those it left out (0.0: none), and the bounds of the left-out steps down
+    to the floor it was given, in no order."""
+
+    steps: list[LayerStep]
+    left_out: float
+    dropped: list[float]
+
+
 class Neighbourhoods(Protocol):
     """What the search asks the database; people are named by key."""
 
@@ -72,11 +85,12 @@ class Neighbourhoods(Protocol):
         inward: bool,
         far_best: Mapping[str, float],
         tau: float,
-    ) -> tuple[list[LayerStep], float]:
+        floor: float,
+    ) -> JoinedSteps:
         """The steps of strength 1..`weakest` between the people of `near_best` and those of
         `far_best` (outward: near -> far) whose bound, near's best score times the step's
-        probability times far's best score, is at least `tau`; and the best bound of the
-        steps it left out (0.0: none)."""
+        probability times far's best score, is at least `tau`; the best bound of the steps
+        it left out; and the bounds of those left out that reach `floor`."""
 
     async def degrees(self, keys: Sequence[str]) -> dict[str, int]:
         """How many relationships touch each person, by key (a cost, not a count of ties)."""
@@ -141,6 +155,16 @@ THRESHOLDS: dict[int, tuple[float, ...]] = {
     4: (*(0.5 * (2 / 3) ** i for i in range(18)), 0.0),  # 0.5 down to about 0.0005
 }
 _SKIPS_AFTER_NOTHING: dict[int, int] = {3: 0, 4: 1}
+# The last layer also reports the scores of the whole paths it left out, down to `AIM_FLOOR`
+# times the threshold: a lower threshold will find at least those, so they forecast how far
+# down the `first` paths are. The forecast leaves out what lower thresholds add by growing
+# more, which from a hub is most of it: the search follows it only while it has come true
+# (the last pass found paths, and at most `FORECAST_SLACK` times what was forecast), and then
+# skips at most `MAX_AIMED_SKIPS` thresholds past the grid's rule. Chosen by `bench.paths_ab`
+# at tier L (docs/decisions.md, "The last layer forecasts the next threshold").
+AIM_FLOOR = 0.04
+FORECAST_SLACK = 2
+MAX_AIMED_SKIPS = 2
 # Products computed in another order can differ in the last bits from `ScoringTable.score`.
 _SLACK = 1.0 - 1e-12
 
@@ -277,9 +301,11 @@ class MeetInTheMiddle:
         # and the steps. A lower threshold reads only the strengths not read yet.
         self._read: dict[tuple[bool, str], tuple[int, list[_Hop]]] = {}
         # Whether the current threshold left out a step or a part (else nothing is missing),
-        # and the best score a path through anything it left out could have.
+        # the best score a path through anything it left out could have, and the scores of
+        # the whole paths its last layer left out (down to `AIM_FLOOR` times it).
         self._pruned = False
         self._left_out = 0.0
+        self._missed: list[float] = []
         # The best probability of a strength weaker than each cap (what a cap leaves out).
         self._best_p_above = [
             max(table.p(s) for s in range(cap + 1, query.max_strength + 1))
@@ -292,9 +318,11 @@ class MeetInTheMiddle:
         thresholds = THRESHOLDS[self.query.max_hops]
         skips_after_nothing = _SKIPS_AFTER_NOTHING[self.query.max_hops]
         tau = thresholds[0]
+        forecast = 0  # how many paths the last pass said this one would find, at least
         while True:
-            self._pruned, self._left_out = False, 0.0
+            self._pruned, self._left_out, self._missed = False, 0.0, []
             found = await self._paths_at_least(tau)
+            came_true = 0 < len(found) <= FORECAST_SLACK * forecast
             if not self._pruned:
                 break  # the threshold left nothing out: these are all the paths there are
             bound = self._left_out / _SLACK  # no path left out scores more
@@ -303,7 +331,9 @@ class MeetInTheMiddle:
                 break  # every path that could rank or tie is here
             # Any threshold above `bound` leaves out exactly what this one did: skip those.
             lower = [t for t in thresholds if t < tau and t <= bound]
-            tau = lower[min(0 if found else skips_after_nothing, len(lower) - 1)]
+            missed = self._missed if came_true else []
+            tau = next_threshold(lower, len(found), first, missed, skips_after_nothing)
+            forecast = len(found) + sum(1 for score in self._missed if score >= tau * _SLACK)
         kth = _kth_best(found.values(), first)
         return [
             Path(people, tuple(hop.step() for hop in path.steps), path.score)
@@ -479,6 +509,8 @@ class MeetInTheMiddle:
                 for rest in targets.get(other, ()):  # the best first
                     if score * rest.score < tau * _SLACK:
                         self._leave_out(score * rest.score)
+                        if score * rest.score >= tau * AIM_FLOOR:  # a path (if simple)
+                            self._missed.append(score * rest.score)
                         break
                     if not set(part.people).isdisjoint(rest.people):
                         continue
@@ -510,12 +542,13 @@ class MeetInTheMiddle:
             rows: list[LayerStep] = []
             for weakest, people in join_groups(rest):
                 near_best = {self._key[person]: best_by_end[person] for person in people}
-                got, left_out = await self._source.join(
-                    near_best, weakest, near.inward, far_best, tau * _SLACK
+                answer = await self._source.join(
+                    near_best, weakest, near.inward, far_best, tau * _SLACK, tau * AIM_FLOOR
                 )
-                rows += got
-                if left_out > 0.0:
-                    self._leave_out(left_out)
+                rows += answer.steps
+                self._missed += answer.dropped
+                if answer.left_out > 0.0:
+                    self._leave_out(answer.left_out)
             by_key = {self._key[person]: person for person in rest}
             joined = self._by_near(rows, by_key, near.inward)
             steps.update((person, self._strongest_first(found)) for person, found in joined.items())
@@ -529,6 +562,35 @@ class MeetInTheMiddle:
     ) -> None:
         if self.query.min_hops <= len(steps) <= self.query.max_hops and people not in found:
             found[people] = _Found(steps, self.table.score(step.strength for step in steps))
+
+
+def next_threshold(
+    lower: Sequence[float],
+    found: int,
+    first: int,
+    missed: Sequence[float],
+    skips_after_nothing: int,
+) -> float:
+    """The threshold after a pass that found `found` paths and could not stop.
+
+    `lower`: the grid's thresholds below what the pass left out, highest first. The grid's
+    rule takes the next one, or `skips_after_nothing` more after a pass that found nothing.
+    `missed`: the scores of paths the pass saw below its threshold (empty: not to be
+    followed). When they make up the paths still missing, the search goes down to the highest
+    threshold that takes in enough of them, at most `MAX_AIMED_SKIPS` past the grid's rule.
+
+    >>> next_threshold([0.4, 0.2, 0.1, 0.05], found=1, first=3, missed=[], skips_after_nothing=1)
+    0.4
+    >>> next_threshold([0.4, 0.2, 0.1, 0.05], 1, 3, missed=[0.3, 0.12, 0.01], skips_after_nothing=1)
+    0.1
+    """
+    at = min(0 if found else skips_after_nothing, len(lower) - 1)
+    need = first - found
+    if 0 < need <= len(missed):
+        aim = heapq.nlargest(need, missed)[-1] / _SLACK  # a path of this score passes it
+        aimed = next((i for i, t in enumerate(lower) if t <= aim), len(lower) - 1)
+        at = max(at, min(at + MAX_AIMED_SKIPS, aimed))
+    return lower[at]
 
 
 def join_groups(caps: Mapping[str, int]) -> list[tuple[int, list[str]]]:

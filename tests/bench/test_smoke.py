@@ -224,6 +224,44 @@ async def test_profile_names_and_measures_every_statement_of_a_search(
     assert "| from hub | LAYERS[" in render(totals, len(pairs["from hub"]))
 
 
+@pytest.mark.neo4j
+async def test_searches_that_follow_their_forecast_stay_exact(
+    neo4j_store: Store,
+    network: tuple[Path, dict[str, Any]],
+    net: Network,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Neo4j search may skip thresholds on its last layer's forecast of the missing paths
+    (`neo4j_paths.next_threshold`). Asked as each source, so that answers are scarce and
+    searches go down many thresholds, some searches here skip that way, and every answer
+    still equals the brute force. Everyone is read through the layer and join statements,
+    as at scale: this network's people are all small enough to be read whole, and whole
+    reads forecast little."""
+    from service.store import neo4j_paths
+
+    monkeypatch.setattr(neo4j_paths, "WHOLE_READ_DEGREE", 0)
+    monkeypatch.setattr(neo4j_paths, "WHOLE_JOIN_RATINGS", 0)
+    await load(neo4j_store, network[0])
+    skipped = 0
+    grid_rule = neo4j_paths.next_threshold
+
+    def recording(lower: Any, found: int, first: int, missed: Any, skips: int) -> float:
+        nonlocal skipped
+        chosen = grid_rule(lower, found, first, missed, skips)
+        skipped += chosen < grid_rule(lower, found, first, [], skips)
+        return chosen
+
+    monkeypatch.setattr(neo4j_paths, "next_threshold", recording)
+    asked = pick_pairs(net, network[1], 20, seed=7)
+    for pair in (p for stratum in STRATA for p in asked[stratum]):
+        for kind in ("warmPaths 3", "warmPaths 4"):
+            expected = brute_force(net, pair, kind, viewer=pair.source)
+            if expected is not None:
+                got = await answer(neo4j_store, kind, pair, as_source=True)
+                assert same_answer(got, expected), f"{kind} {pair}: {got} != {expected}"
+    assert skipped >= 3, skipped
+
+
 def test_no_reference_measures_neo4j_only() -> None:
     from bench import scale
 

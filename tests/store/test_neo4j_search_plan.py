@@ -70,3 +70,32 @@ def test_a_persons_steps_come_best_score_first_whatever_the_table(table: Scoring
     scores = [table.p(step.strength) for step in ordered]
     assert scores == sorted(scores, reverse=True)
     assert sorted(ordered) == sorted(steps)
+
+
+GRID = [0.4, 0.2, 0.1, 0.05, 0.025, 0.0125]
+
+
+def test_without_a_forecast_the_next_threshold_follows_the_grid() -> None:
+    assert neo4j_paths.next_threshold(GRID, 2, 10, [], skips_after_nothing=1) == 0.4
+    # A pass that found nothing is usually far above the answer.
+    assert neo4j_paths.next_threshold(GRID, 0, 10, [], skips_after_nothing=1) == 0.2
+    # Fewer missed paths than are missing forecast nothing.
+    assert neo4j_paths.next_threshold(GRID, 2, 10, [0.3] * 7, skips_after_nothing=1) == 0.4
+
+
+def test_the_next_threshold_is_the_highest_that_takes_in_the_missing_paths() -> None:
+    # 8 missing: the eighth best missed path scores 0.15, which 0.1 takes in and 0.2 does not.
+    missed = [0.35, 0.3, 0.3, 0.25, 0.2, 0.19, 0.18, 0.15, 0.11, 0.02]
+    assert neo4j_paths.next_threshold(GRID, 2, 10, missed, skips_after_nothing=1) == 0.1
+    # A threshold equal to a missed score takes it in.
+    assert neo4j_paths.next_threshold(GRID, 9, 10, [0.2], skips_after_nothing=1) == 0.2
+    # Missed paths that the grid's next threshold takes in change nothing.
+    assert neo4j_paths.next_threshold(GRID, 2, 10, [0.4] * 8, skips_after_nothing=1) == 0.4
+
+
+def test_a_forecast_skips_at_most_a_few_thresholds_past_the_grid() -> None:
+    far_below = [0.013] * 8
+    skips = neo4j_paths.MAX_AIMED_SKIPS
+    assert neo4j_paths.next_threshold(GRID, 2, 10, far_below, 1) == GRID[skips]
+    # Never past the last threshold there is.
+    assert neo4j_paths.next_threshold(GRID[:2], 2, 10, far_below, 1) == GRID[1]

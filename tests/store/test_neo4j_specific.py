@@ -704,9 +704,13 @@ async def test_the_last_layer_sends_only_steps_that_reach_the_bound(
             "farBest": {k: 0.5 for person, k in keys.items() if person != "hub"},
             "p": [0.0, 0.9, 0.7, 0.45, 0.2, 0.05],
             "tau": 0.3,
+            "floor": 0.05,
         }
         result = await session.run(q.join_query(5, inward=False), q.bundle(params))
         record = await result.single(strict=True)
+        lower = {**params, "floor": 0.02}
+        deeper = await (await session.run(q.join_query(5, inward=False), q.bundle(lower))).single()
+        assert deeper is not None
     # The hub's three strength-1 ratings reach 0.9 * 0.5 = 0.45 >= 0.3. Its 300 strength-5
     # ones (0.025) and the reverse strength-4 ones (0.1) stay in Neo4j; the best of those is
     # reported as left out. Left out is a bound, so it may count a reverse rating that an own
@@ -718,6 +722,11 @@ async def test_the_last_layer_sends_only_steps_that_reach_the_bound(
         ("s3", 1, True),
     ]
     assert record["leftOut"] == pytest.approx(0.2 * 0.5)
+    # What it left out down to the floor, one score per path the search may look for next:
+    # above 0.05 the 300 reverse strength-4 ratings (0.1), above 0.02 the own strength-5 ones
+    # (0.025) too.
+    assert sorted(record["dropped"]) == pytest.approx([0.1] * 300)
+    assert sorted(deeper["dropped"]) == pytest.approx([0.025] * 300 + [0.1] * 300)
 
 
 async def create_private_hub(store: Neo4jStore) -> None:
