@@ -9,7 +9,7 @@ make a path of score tau" (`join_query`), and this module drives the search with
   tolerance) is above it: then nothing below `tau` can rank, and the answer is exact, ties
   included. A high `tau` admits only strong steps, so most questions are answered from a few
   strong ties; the last threshold is 0, which admits every path. The last layer also
-  reports the paths it left out below `tau`: once such a forecast has come true, the next
+  reports the paths it left out below `tau`: once such forecasts have come true, the next
   threshold goes down to where the missing paths are (`next_threshold`), not one step.
 - **Both ends.** Prefixes grow from the source and suffixes from the target, a layer at a time,
   always on the side whose frontier is cheaper to expand (a hub's thousands of ties are left
@@ -158,13 +158,15 @@ _SKIPS_AFTER_NOTHING: dict[int, int] = {3: 0, 4: 1}
 # The last layer also reports the scores of the whole paths it left out, down to `AIM_FLOOR`
 # times the threshold: a lower threshold will find at least those, so they forecast how far
 # down the `first` paths are. The forecast leaves out what lower thresholds add by growing
-# more, which from a hub is most of it: the search follows it only while it has come true
-# (the last pass found paths, and at most `FORECAST_SLACK` times what was forecast), and then
-# skips at most `MAX_AIMED_SKIPS` thresholds past the grid's rule. Chosen by `bench.paths_ab`
-# at tier L (docs/decisions.md, "The last layer forecasts the next threshold").
+# more, which from a hub is most of it: the search follows it only once it has come true
+# twice in a row (each pass found paths, and at most `FORECAST_SLACK` times what the pass
+# before forecast), and then skips at most `MAX_AIMED_SKIPS` thresholds past the grid's
+# rule. maxHops 3's grid is coarse already, and follows no forecast. Chosen by
+# `bench.paths_ab` at tier L (docs/decisions.md, "The last layer forecasts the next threshold").
 AIM_FLOOR = 0.04
 FORECAST_SLACK = 2
 MAX_AIMED_SKIPS = 2
+FORECAST_FROM_HOPS = 4
 # Products computed in another order can differ in the last bits from `ScoringTable.score`.
 _SLACK = 1.0 - 1e-12
 
@@ -306,6 +308,7 @@ class MeetInTheMiddle:
         self._pruned = False
         self._left_out = 0.0
         self._missed: list[float] = []
+        self._aim_floor = AIM_FLOOR if query.max_hops >= FORECAST_FROM_HOPS else 1.0
         # The best probability of a strength weaker than each cap (what a cap leaves out).
         self._best_p_above = [
             max(table.p(s) for s in range(cap + 1, query.max_strength + 1))
@@ -319,9 +322,11 @@ class MeetInTheMiddle:
         skips_after_nothing = _SKIPS_AFTER_NOTHING[self.query.max_hops]
         tau = thresholds[0]
         forecast = 0  # how many paths the last pass said this one would find, at least
+        came_true = False
         while True:
             self._pruned, self._left_out, self._missed = False, 0.0, []
             found = await self._paths_at_least(tau)
+            came_true_before = came_true
             came_true = 0 < len(found) <= FORECAST_SLACK * forecast
             if not self._pruned:
                 break  # the threshold left nothing out: these are all the paths there are
@@ -331,7 +336,7 @@ class MeetInTheMiddle:
                 break  # every path that could rank or tie is here
             # Any threshold above `bound` leaves out exactly what this one did: skip those.
             lower = [t for t in thresholds if t < tau and t <= bound]
-            missed = self._missed if came_true else []
+            missed = self._missed if came_true and came_true_before else []
             tau = next_threshold(lower, len(found), first, missed, skips_after_nothing)
             forecast = len(found) + sum(1 for score in self._missed if score >= tau * _SLACK)
         kth = _kth_best(found.values(), first)
@@ -509,7 +514,7 @@ class MeetInTheMiddle:
                 for rest in targets.get(other, ()):  # the best first
                     if score * rest.score < tau * _SLACK:
                         self._leave_out(score * rest.score)
-                        if score * rest.score >= tau * AIM_FLOOR:  # a path (if simple)
+                        if score * rest.score >= tau * self._aim_floor:  # a path, if simple
                             self._missed.append(score * rest.score)
                         break
                     if not set(part.people).isdisjoint(rest.people):
@@ -543,7 +548,7 @@ class MeetInTheMiddle:
             for weakest, people in join_groups(rest):
                 near_best = {self._key[person]: best_by_end[person] for person in people}
                 answer = await self._source.join(
-                    near_best, weakest, near.inward, far_best, tau * _SLACK, tau * AIM_FLOOR
+                    near_best, weakest, near.inward, far_best, tau * _SLACK, tau * self._aim_floor
                 )
                 rows += answer.steps
                 self._missed += answer.dropped
