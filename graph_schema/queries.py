@@ -267,8 +267,8 @@ LAYERS: Final[dict[tuple[int, int, bool], str]] = {
 # which the search needs to know what the threshold left out (a reverse rating that an own one
 # blocks may count too: a bound may be high, and checking every dropped step costs more).
 # `dropped` is the bounds of the dropped steps down to `$floor`: each is the score of a path
-# (near's best part, the step, far's best part) that a lower threshold will find, which tells
-# the search how far down the next threshold has to go.
+# (near's best part, the step, far's best part) that a lower threshold will find unless the
+# two parts cross, which tells the search how far down the next threshold has to go.
 #
 # The bound drops an own rating too, so a reverse one cannot count on the search to see the own
 # one that blocks it: here a reverse rating is kept only when the first person has no visible
