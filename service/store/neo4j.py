@@ -261,16 +261,12 @@ def _rating_rows(drafts: Sequence[RatingDraft]) -> list[dict[str, Any]]:
 
 
 async def _people_missing(tx: AsyncManagedTransaction, ids: list[str]) -> set[str]:
-    result = await tx.run(cypher.PEOPLE_MISSING, ids=ids)
-    record = await result.single(strict=True)
-    return set(record["missing"])
+    return set(await _single_value(tx, cypher.PEOPLE_MISSING, {"ids": ids}, "missing"))
 
 
 async def _lock_people(tx: AsyncManagedTransaction, ids: list[str]) -> set[str]:
     """Write-lock the people of `ids` (sorted) until the transaction ends; the missing ones."""
-    result = await tx.run(cypher.PEOPLE_LOCKED_MISSING, ids=ids)
-    record = await result.single(strict=True)
-    return set(record["missing"])
+    return set(await _single_value(tx, cypher.PEOPLE_LOCKED_MISSING, {"ids": ids}, "missing"))
 
 
 def _first_missing(drafts: Sequence[RatingDraft | Rating], missing: set[str]) -> NotFound | None:

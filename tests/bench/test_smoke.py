@@ -243,12 +243,12 @@ async def test_searches_that_follow_their_forecast_stay_exact(
     monkeypatch.setattr(neo4j_paths, "WHOLE_JOIN_RATINGS", 0)
     await load(neo4j_store, network[0])
     skipped = 0
-    grid_rule = neo4j_paths.next_threshold
+    original = neo4j_paths.next_threshold
 
     def recording(lower: Any, found: int, first: int, missed: Any, skips: int) -> float:
         nonlocal skipped
-        chosen = grid_rule(lower, found, first, missed, skips)
-        skipped += chosen < grid_rule(lower, found, first, [], skips)
+        chosen = original(lower, found, first, missed, skips)
+        skipped += chosen < original(lower, found, first, [], skips)  # below the grid's rule
         return chosen
 
     monkeypatch.setattr(neo4j_paths, "next_threshold", recording)
