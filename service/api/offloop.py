@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
+from service.runtime import new_event_loop
 from service.store.base import Store
 
 T = TypeVar("T")
@@ -84,7 +85,7 @@ class OffLoopRunner:
         # One loop per worker thread, kept: a new loop per operation cost 0.7 ms.
         loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
         if loop is None:
-            loop = self._local.loop = asyncio.new_event_loop()
+            loop = self._local.loop = new_event_loop()
 
         async def main() -> T:
             return await work()

@@ -18,6 +18,8 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from service.runtime import new_event_loop
+
 T = TypeVar("T")
 
 
@@ -41,7 +43,7 @@ class LoopThread:
     def _started(self) -> asyncio.AbstractEventLoop:
         with self._guard:
             if self._loop is None:
-                loop = asyncio.new_event_loop()
+                loop = new_event_loop()
                 thread = threading.Thread(target=loop.run_forever, name=self._name, daemon=True)
                 thread.start()
                 self._loop, self._thread = loop, thread

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import uvloop
+
 from service.api.context import RequestContext
 from service.api.offloop import HEAVY_VARIABLE_ITEMS, OffLoopRunner, is_heavy
 from service.api.schema import build_schema
@@ -38,10 +40,12 @@ class WhereRunner(OffLoopRunner):
     def __init__(self) -> None:
         super().__init__(2)
         self.threads: list[threading.Thread] = []
+        self.loops: list[asyncio.AbstractEventLoop] = []
 
     async def run(self, work: Callable[[], Awaitable[T]]) -> T:
         async def noted() -> T:
             self.threads.append(threading.current_thread())
+            self.loops.append(asyncio.get_running_loop())
             return await work()
 
         return await super().run(noted)
@@ -88,3 +92,4 @@ async def test_a_large_operation_runs_on_a_worker_and_the_store_on_the_apps_loop
     assert len(runner.threads) == 1
     assert runner.threads[0] is not threading.current_thread()
     assert runner.threads[0].name.startswith("tiegraph-graphql")
+    assert isinstance(runner.loops[0], uvloop.Loop)  # service.runtime.new_event_loop
