@@ -112,23 +112,26 @@ class RatingGraph(nx.Graph):  # type: ignore[misc]
     """
 
     def __init__(self, incoming_graph_data: Any = None, **attr: Any) -> None:
-        self._by_tie: dict[str, tuple[int, dict[int, list[str]]]] = {}
+        self._by_tie: dict[str, tuple[int, dict[int, frozenset[str]]]] = {}
         super().__init__(incoming_graph_data, **attr)
         self.labels: Labels = _no_labels
 
-    def neighbours_by_tie(self, u: str) -> dict[int, list[str]]:
+    def neighbours_by_tie(self, u: str) -> dict[int, frozenset[str]]:
         """u's neighbours grouped by their tie seen from u, kept for people with many.
 
-        A group list is rebuilt after `set_rating`, `remove_rating` or `add_ratings` touch
+        Groups are sets, which the search intersects and subtracts without copying them
+        into sets first (for a hub's group of 15,000 people that copy alone is 0.5 ms).
+        They are rebuilt after `set_rating`, `remove_rating` or `add_ratings` touch
         u, and whenever u's number of neighbours changed (a node removed by networkx).
         """
         adj_u = self._adj[u]
         kept = self._by_tie.get(u)
         if kept is not None and kept[0] == len(adj_u):
             return kept[1]
-        groups: dict[int, list[str]] = {}
+        lists: dict[int, list[str]] = {}
         for v, data in adj_u.items():
-            groups.setdefault(data[TIE], []).append(v)
+            lists.setdefault(data[TIE], []).append(v)
+        groups = {tie: frozenset(people) for tie, people in lists.items()}
         self._by_tie[u] = len(adj_u), groups
         return groups
 
@@ -578,6 +581,7 @@ class _TargetSide:
         self.radius = 0
         self.closed = False  # every person who can reach the target is in `hops`
         self.partial = False  # the last hop was grown only among the people near the source
+        self.final = False  # the last hop was grown as the last one (`grow`'s `least`)
         self._changed: list[str] = [query.target]
         self.best_reach = 0.0  # the best reach of anyone but the target
 
@@ -588,9 +592,15 @@ class _TargetSide:
         adj = self.rule.adj
         return _at_most((len(adj[x]) for x in self._changed), limit)
 
-    def grow(self, probabilities: Sequence[float]) -> list[str]:
-        """One more hop; returns the people met for the first time."""
-        assert not self.partial, "no hop may follow a partial one"
+    def grow(self, probabilities: Sequence[float], least: float | None = None) -> list[str]:
+        """One more hop; returns the people met for the first time.
+
+        With `least`, the last hop (`final`): a hub's tie group whose walks score below it is
+        left out, and nobody learns a reach from it (the caller knows that no path through
+        such a walk can rank), and who changed is not kept for a hop to follow. Its people
+        are then not all known to be this close: no hop may follow.
+        """
+        assert not (self.partial or self.final), "no hop may follow a partial or final one"
         rule, q, p = self.rule, self.query, tuple(probabilities)
         adj, codes, cls, classes, avoid = rule.adj, rule.codes, rule.cls, rule.classes, q.avoid
         hops, reach, swap, target = self.hops, self.reach, _SWAP, q.target
@@ -598,8 +608,12 @@ class _TargetSide:
         best = self.best_reach
         changed: dict[str, None] = {}
         new: list[str] = []
-        # Who a hub's shared step never applies to: the viewer's raters get a step of their own.
-        apart = {target, *avoid, *classes}
+        # Through a hub, a last hop keeps no record of who changed: tens of thousands.
+        hub_least, hub_changed = (0.0, changed) if least is None else (least, None)
+        # Who a hub's shared step never applies to: the viewer's raters get a step of their own,
+        # and the source's reach, which bounds the search's first entry, is never left out.
+        apart = {target, q.source, *avoid, *classes}
+        singled_out = [*classes, q.source]
         # Each hop extends the walks of the hop before, so its reaches are read before any
         # changes: the result is then the same in whatever order people are visited.
         for y, via in [(y, reach[y]) for y in self._changed]:
@@ -608,11 +622,15 @@ class _TargetSide:
             cy = cls(y)
             inward = rule.inward(cy, p)
             if len(adj[y]) >= _GROUPED_FROM:
-                best = max(best, self._through_hub(y, via, inward, apart, radius, changed, new))
-                # The viewer's raters among its neighbours take the loop below's way.
+                best = max(
+                    best,
+                    self._through_hub(y, via, inward, apart, hub_least, radius, hub_changed, new),
+                )
+                # The viewer's raters and the source among its neighbours take the loop
+                # below's way.
                 adj_y = adj[y]
                 neighbours: Iterable[tuple[str, _TieData]] = [
-                    (x, adj_y[x]) for x in classes if x in adj_y
+                    (x, adj_y[x]) for x in singled_out if x in adj_y
                 ]
             else:
                 neighbours = adj[y].items()
@@ -638,7 +656,8 @@ class _TargetSide:
         self.layers.append(new)
         self._sizes.append(self._sizes[-1] + len(new))
         self.radius = radius
-        self.closed = not new
+        self.final = least is not None
+        self.closed = not new and not self.final  # a last hop may have left people out
         return new
 
     def _through_hub(
@@ -647,34 +666,38 @@ class _TargetSide:
         via: float,
         inward: tuple[float, ...],
         apart: set[str],
+        least: float,
         radius: int,
-        changed: dict[str, None],
+        changed: dict[str, None] | None,
         new: list[str],
     ) -> float:
         """The steps x -> `hub` for its neighbours but `apart`, a tie group at a time: every
         member of a group takes the same step, so the group is updated with set and dict
-        operations rather than a loop per neighbour (a hub has tens of thousands). Returns
-        the best reach it set (0.0: none). Whoever has a reach is in `hops` too."""
+        operations rather than a loop per neighbour (a hub has tens of thousands). A group
+        whose walks score below `least` is left out, and `changed` is None on a last hop
+        (`grow`). Returns the best reach it set (0.0: none). Whoever has a reach is in
+        `hops` too."""
         reach, hops = self.reach, self.hops
         best = 0.0
         for tie, xs in self.rule.graph.neighbours_by_tie(hub).items():
             value = inward[tie] * via
-            if value <= 0.0:
-                continue  # no step from this group
-            people = set(xs)
-            people -= apart
+            if value <= 0.0 or value < least:
+                continue  # no step from this group, or none that may rank
+            people = xs - apart
             unseen = people.difference(reach)  # met for the first time
             if unseen:
                 reach.update(dict.fromkeys(unseen, value))
                 hops.update(dict.fromkeys(unseen, radius))
-                changed.update(dict.fromkeys(unseen))
+                if changed is not None:
+                    changed.update(dict.fromkeys(unseen))
                 new.extend(unseen)
                 best = max(best, value)
                 people -= unseen
             for x in people:  # met before: keep the better reach
                 if value > reach[x]:
                     reach[x] = value
-                    changed[x] = None
+                    if changed is not None:
+                        changed[x] = None
                     best = max(best, value)
         return best
 
@@ -686,6 +709,7 @@ class _TargetSide:
         most r steps), and intersecting with `near` costs far less than walking the hubs
         among the target's neighbours. Nobody outside `near` is added: no hop may follow.
         """
+        assert not self.final, "no hop may follow a final one"
         rule, q = self.rule, self.query
         adj, codes, cls, avoid = rule.adj, rule.codes, rule.cls, q.avoid
         hops, reach, swap = self.hops, self.reach, _SWAP
@@ -733,7 +757,8 @@ class _TargetSide:
         best step times the best reach left out: x's bound is the larger of the two, and
         `near` helps only where `rest` is small. (Someone's best walk goes on through a
         neighbour who reaches at least as well, so nobody not met yet reaches better than
-        the best one waiting.) A budget below the target's neighbours takes nobody.
+        the best one waiting.) A budget below the target's neighbours takes nobody. After a
+        final hop, the walks it left out are bounded by neither: no path through them ranks.
         """
         assert not self.partial, "a partial hop does not know every reach"
         rule, q = self.rule, self.query
@@ -979,7 +1004,9 @@ class _BestFirst:
             return
         if cut > 0.0 and not back.costs_at_most(_WALK_PER_RATING * self._walked(cut)):
             return
-        back.grow(self.p)
+        # A walk from a person two hops from the target comes after at least one step from
+        # the source: below this, no path through it reaches the cut.
+        back.grow(self.p, least=cut / (self.table.best_p * _ROUNDING))
         self._further.clear()  # bounds of walks past the old radius
 
     def _walked(self, cut: float) -> int:
@@ -1034,10 +1061,13 @@ class _BestFirst:
             self._further[depth] = self.target_side.one_step_further(budget, self.p)
         return self._further[depth]
 
-    def _candidates(self, u: str, left: int, score: float, tail: float) -> Iterable[str]:
+    def _candidates(
+        self, u: str, left: int, score: float, tail: float, unknown_tail: float | None
+    ) -> Iterable[str]:
         """u's neighbours, or fewer that still hold every one that may reach the target in
         `left` more hops (the caller checks the hops of each) with a bound that may rank:
-        `score` is the path's to u, `tail` bounds the tail of anyone but the target."""
+        `score` is the path's to u, `tail` bounds the tail of anyone but the target and
+        `unknown_tail` that of anyone the target side does not know (None: no such bound)."""
         back, adj_u, target = self.target_side, self.rule.adj[u], self.query.target
         if left == 1:
             return (target,) if target in adj_u else ()
@@ -1048,13 +1078,20 @@ class _BestFirst:
             direct = (target,) if target in adj_u else ()
             return itertools.chain(direct, (v for v in back.ball(radius) if v in adj_u))
         if len(adj_u) >= _GROUPED_FROM:
-            return self._strongest_first(u, score * tail * _ROUNDING * _ROUNDING)
+            margin = score * _ROUNDING * _ROUNDING
+            unknown = None if unknown_tail is None else unknown_tail * margin
+            return self._strongest_first(u, tail * margin, unknown)
         return adj_u
 
-    def _strongest_first(self, u: str, bound: float) -> Iterator[str]:
+    def _strongest_first(self, u: str, bound: float, unknown: float | None) -> Iterator[str]:
         """u's neighbours, the target first, then grouped by the best step they may take
-        from u; stops at the first group whose step times `bound` falls below the cut."""
-        rule, target, p = self.rule, self.query.target, self.p
+        from u; stops at the first group whose step times `bound` falls below the cut.
+
+        `unknown` bounds the same for the people the target side does not know: in a group
+        where it cannot rank, only the people it knows are yielded, found with a set
+        intersection (checking each of a hub's neighbours in the search's loop costs ten
+        times as much, and most are unknown to it)."""
+        rule, target, p, known = self.rule, self.query.target, self.p, self.target_side.hops
         if target in rule.adj[u]:
             yield target
         codes, cu = rule.codes, rule.cls(u) << 10
@@ -1066,7 +1103,9 @@ class _BestFirst:
         for best_step, people in groups:
             if best_step * bound < self._cut:
                 return  # the groups after it are weaker still, and the cut only rises
-            for v in people:
+            # Nobody in the group the target side does not know may rank.
+            hopeless = unknown is not None and (unknown <= 0.0 or best_step * unknown < self._cut)
+            for v in known.keys() & people if hopeless else people:
                 if v != target:
                     yield v
 
@@ -1112,9 +1151,16 @@ class _BestFirst:
             else:
                 longer, rest = _NOBODY, self._beyond
             tail_max = back.best_reach if longer is None else max(back.best_reach, rest)
+            # Someone the target side does not know: too far when its radius covers the hops
+            # left, unable to reach the target at all when it is closed, and else bounded by
+            # `rest` unless the longer walks' bounds know them.
+            if longer is None or back.closed:
+                unknown_tail: float | None = 0.0
+            else:
+                unknown_tail = None if longer else rest
             cu = classes(u, default_class) << 10
             adj_u = adj[u]
-            for v in self._candidates(u, left, score, tail_max):
+            for v in self._candidates(u, left, score, tail_max, unknown_tail):
                 # Too far from the target first: from a hub, most neighbours are.
                 to_target = hops_to_target(v, far)
                 least_after = hops + 1 + to_target

@@ -259,6 +259,38 @@ def test_a_hubs_hop_by_tie_groups_learns_what_the_hop_by_neighbour_learns(
     assert all(person not in hops for hops, *_ in by_group for person in query.avoid)
 
 
+def test_the_last_hop_leaves_out_only_walks_too_weak_to_rank(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The target side's last hop skips a hub's tie groups whose walks cannot lead to a path
+    that ranks. At the edge: the only 3-step path sets the cut (first 1), and the 4-step path
+    that beats it goes through a hub next to the target whose group is barely strong enough.
+    Leaving out groups a little stronger (a bound of 1/best_p**4 instead of 1/best_p) loses
+    it: v, two steps from the source, would look too far from the target to be worth a step.
+    """
+    monkeypatch.setattr(pathsearch, "_GROUPED_FROM", 3)  # h, with 4 neighbours, is a hub
+    monkeypatch.setattr(pathsearch, "_WALK_PER_RATING", 10**9)  # the second hop is grown
+
+    def rate(u: str, v: str, strength: int) -> Rating:
+        return Rating(u, v, strength, (), None, Visibility.PUBLIC, None, None, T0, T0)
+
+    ratings = [
+        *(rate(u, v, 1) for u, v in [("s", "a"), ("a", "v"), ("s", "b"), ("b", "c")]),
+        rate("v", "h", 2),  # v's walk to t: 0.7 * 0.7 = 0.49
+        rate("h", "t", 2),
+        rate("c", "t", 3),  # s-b-c-t: 0.9 * 0.9 * 0.45 = 0.3645, the cut
+        rate("f1", "h", 5),
+        rate("f2", "h", 5),
+    ]
+    people = ["s", "a", "v", "h", "t", "b", "c", "f1", "f2"]
+    graph, _ = graphs(people, ratings)
+    query = PathQuery("s", "t", min_hops=1, max_hops=4, first=1, max_strength=5)
+    found = pathsearch.find_paths(graph, query, Viewer.dev(), ScoringTable.default())
+    assert [(path.people, round(path.score, 6)) for path in found] == [
+        (("s", "a", "v", "h", "t"), 0.3969)  # 0.9 * 0.9 * 0.49
+    ]
+
+
 def test_grouped_neighbours_follow_every_write(monkeypatch: pytest.MonkeyPatch) -> None:
     """A hub's neighbours grouped by tie are kept between searches: each kind of write must
     be seen by the next search, as the reference reads the ratings afresh."""
