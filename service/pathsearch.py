@@ -582,7 +582,7 @@ class _TargetSide:
         self.closed = False  # every person who can reach the target is in `hops`
         self.partial = False  # the last hop was grown only among the people near the source
         self.final = False  # the last hop was grown as the last one (`grow`'s `least`)
-        self._changed: list[str] = [query.target]
+        self._changed: dict[str, None] = {query.target: None}  # whose reach the last hop changed
         self.best_reach = 0.0  # the best reach of anyone but the target
 
     def costs_at_most(self, limit: float) -> bool:
@@ -652,7 +652,7 @@ class _TargetSide:
                     if value > best:
                         best = value
         self.best_reach = best
-        self._changed = list(changed)
+        self._changed = changed
         self.layers.append(new)
         self._sizes.append(self._sizes[-1] + len(new))
         self.radius = radius
@@ -711,33 +711,41 @@ class _TargetSide:
         """
         assert not self.final, "no hop may follow a final one"
         rule, q = self.rule, self.query
-        adj, codes, cls, avoid = rule.adj, rule.codes, rule.cls, q.avoid
-        hops, reach, swap = self.hops, self.reach, _SWAP
+        adj, codes, cls, reach = rule.adj, rule.codes, rule.cls, self.reach
         radius = self.radius + 1
-        new: list[str] = []
-        for y in self._changed:
-            if y == q.source or (y == q.target and radius > 1):
-                continue
-            via, cy, adj_y = reach[y], cls(y) << 12, adj[y]
-            if len(adj_y) <= len(near):
-                xs = [x for x in adj_y if x in near]
-            else:
-                xs = [x for x in near if x in adj_y]
-            for x in xs:
-                if x in avoid or x == q.target:
-                    continue
-                code = codes[swap[adj_y[x][TIE]] | cls(x) << 10 | cy]
-                if not code:
-                    continue
-                value = probabilities[code & 7] * via
-                if value > reach.get(x, 0.0):
-                    reach[x] = value
-                    if x not in hops:
-                        hops[x] = radius
-                        new.append(x)
-                    if value > self.best_reach:
-                        self.best_reach = value
-        self._changed = []
+        # Walks extend from those whose reach changed, but never through the source, nor
+        # through the target after the first hop; and never reach someone to avoid.
+        ends, passed = self._changed.keys(), {q.source, q.target} if radius > 1 else {q.source}
+        starts = near.keys() - {q.target, *q.avoid}
+        # The best step x -> y times y's reach, for each x: every reach is read before any
+        # changes, as in `grow`. The pairs come from the side with fewer people, a set
+        # intersection each: to a hub, 30,000 people's reach changed, and `near` may be the
+        # source's 25 neighbours.
+        better: dict[str, float] = {}
+        if len(starts) < len(ends):
+            for x in starts:
+                adj_x, cx = adj[x], cls(x) << 10
+                for y in (adj_x.keys() & ends) - passed:
+                    code = codes[adj_x[y][TIE] | cx | cls(y) << 12]
+                    if code and probabilities[code & 7] * reach[y] > better.get(x, 0.0):
+                        better[x] = probabilities[code & 7] * reach[y]
+        else:
+            for y in ends - passed:
+                adj_y, cy, via = adj[y], cls(y) << 12, reach[y]
+                for x in adj_y.keys() & starts:
+                    code = codes[_SWAP[adj_y[x][TIE]] | cls(x) << 10 | cy]
+                    if code and probabilities[code & 7] * via > better.get(x, 0.0):
+                        better[x] = probabilities[code & 7] * via
+        hops, new = self.hops, []
+        for x, value in better.items():
+            if value > reach.get(x, 0.0):
+                reach[x] = value
+                if x not in hops:
+                    hops[x] = radius
+                    new.append(x)
+                if value > self.best_reach:
+                    self.best_reach = value
+        self._changed = {}
         self.layers.append(new)
         self._sizes.append(self._sizes[-1] + len(new))
         self.radius = radius
@@ -797,9 +805,12 @@ class _TargetSide:
         return near, 0.0
 
     def within_costs_at_most(self, near: Mapping[str, object], limit: float) -> bool:
-        """Whether `grow_within(near)` reads at most `limit` ratings (counted as above)."""
-        adj, most = self.rule.adj, len(near)
-        return _at_most((min(len(adj[y]), most) for y in self._changed), limit)
+        """Whether `grow_within(near)` reads at most `limit` ratings: from `near`'s side or
+        the changed people's, as it does, each counted only up to the other side's number."""
+        adj, ends = self.rule.adj, self._changed
+        if len(near) < len(ends):
+            return _at_most((min(len(adj[x]), len(ends)) for x in near), limit)
+        return _at_most((min(len(adj[y]), len(near)) for y in ends), limit)
 
     def ball_size(self, radius: int) -> int:
         return self._sizes[radius]
