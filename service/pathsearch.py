@@ -866,8 +866,12 @@ class _SourceSide:
 _ROUNDING: Final = 1.0 + 1e-12
 _UNREACHABLE: Final = 1 << 20  # hops to the target from someone who cannot reach it
 
-# Heap entry: (-upper bound of the score, least hops, people, score so far, step codes).
-_Entry: TypeAlias = tuple[float, int, tuple[str, ...], float, tuple[int, ...]]
+# Heap entry: (-upper bound of the score, least hops, people, score so far, step codes, and
+# None, or a hub's tie group whose people unknown to the target side are the next step: a
+# deferred group, taken apart only if it pops).
+_Entry: TypeAlias = tuple[
+    float, int, tuple[str, ...], float, tuple[int, ...], frozenset[str] | None
+]
 
 
 # With maxHops 4 and no second hop on the target side, each person two hops from the source is
@@ -1076,12 +1080,20 @@ class _BestFirst:
         return self._further[depth]
 
     def _candidates(
-        self, u: str, left: int, score: float, tail: float, unknown_tail: float | None
+        self,
+        u: str,
+        left: int,
+        score: float,
+        tail: float,
+        unknown_tail: float | None,
+        deferred: list[tuple[float, frozenset[str]]],
     ) -> Iterable[str]:
         """u's neighbours, or fewer that still hold every one that may reach the target in
         `left` more hops (the caller checks the hops of each) with a bound that may rank:
         `score` is the path's to u, `tail` bounds the tail of anyone but the target and
-        `unknown_tail` that of anyone the target side does not know (None: no such bound)."""
+        `unknown_tail` that of anyone the target side does not know (None: no such bound).
+        A hub's tie groups whose unknown people may rank go to `deferred` with their bound,
+        for the caller to push as one entry each (`_strongest_first`)."""
         back, adj_u, target = self.target_side, self.rule.adj[u], self.query.target
         if left == 1:
             return (target,) if target in adj_u else ()
@@ -1091,20 +1103,32 @@ class _BestFirst:
             # A hub: walk the people near the target instead of its 30,000 neighbours.
             direct = (target,) if target in adj_u else ()
             return itertools.chain(direct, back.ball_among(radius, adj_u))
+        margin = score * _ROUNDING * _ROUNDING
+        unknown = None if unknown_tail is None else unknown_tail * margin
         if len(adj_u) >= _GROUPED_FROM:
-            margin = score * _ROUNDING * _ROUNDING
-            unknown = None if unknown_tail is None else unknown_tail * margin
-            return self._strongest_first(u, tail * margin, unknown)
+            return self._strongest_first(u, tail * margin, unknown, deferred)
+        if unknown is not None and (unknown <= 0.0 or self.table.best_p * unknown < self._cut):
+            # Nobody the target side does not know may rank: a set intersection finds the
+            # others (one popped entry per person next to a hub is thousands of these).
+            return adj_u.keys() & back.hops.keys()
         return adj_u
 
-    def _strongest_first(self, u: str, bound: float, unknown: float | None) -> Iterator[str]:
+    def _strongest_first(
+        self,
+        u: str,
+        bound: float,
+        unknown: float | None,
+        deferred: list[tuple[float, frozenset[str]]],
+    ) -> Iterator[str]:
         """u's neighbours, the target first, then grouped by the best step they may take
         from u; stops at the first group whose step times `bound` falls below the cut.
 
-        `unknown` bounds the same for the people the target side does not know: in a group
-        where it cannot rank, only the people it knows are yielded, found with a set
-        intersection (checking each of a hub's neighbours in the search's loop costs ten
-        times as much, and most are unknown to it)."""
+        `unknown` bounds the same for the people the target side does not know, who all
+        share it. Only the people it knows are yielded, found with a set intersection
+        (checking each of a hub's neighbours in the search's loop costs ten times as much,
+        and most are unknown to it); the others are dropped where their bound cannot rank,
+        and else deferred as one entry: thousands of entries with one loose bound, of
+        which the search pops few if any."""
         rule, target, p, known = self.rule, self.query.target, self.p, self.target_side.hops
         if target in rule.adj[u]:
             yield target
@@ -1117,9 +1141,13 @@ class _BestFirst:
         for best_step, people in groups:
             if best_step * bound < self._cut:
                 return  # the groups after it are weaker still, and the cut only rises
-            # Nobody in the group the target side does not know may rank.
-            hopeless = unknown is not None and (unknown <= 0.0 or best_step * unknown < self._cut)
-            for v in known.keys() & people if hopeless else people:
+            if unknown is None:
+                candidates: Iterable[str] = people
+            else:
+                candidates = known.keys() & people
+                if best_step * unknown >= self._cut and unknown > 0.0:
+                    deferred.append((best_step * unknown, people))
+            for v in candidates:
                 if v != target:
                     yield v
 
@@ -1137,14 +1165,15 @@ class _BestFirst:
         source, target, avoid, first, min_hops = q.source, q.target, q.avoid, q.first, q.min_hops
         found: list[_Found] = []
         cut = self._cut = _cut(floor, first)
-        heap: list[_Entry] = [(-self._tail(source, max_hops), min_hops, (source,), 1.0, ())]
+        heap: list[_Entry] = [(-self._tail(source, max_hops), min_hops, (source,), 1.0, (), None)]
+        deferred: list[tuple[float, frozenset[str]]] = []
         pops = 0
         while heap:
             if not pops % 64 and time.monotonic() > self._deadline:
                 raise SearchTimedOut(f"still searching after {pops} partial paths")
             pops += 1
             entry = heapq.heappop(heap)
-            neg_bound, least, people, score, steps = entry
+            neg_bound, least, people, score, steps, group = entry
             if len(found) >= first and self._loses(entry, found[first - 1]):
                 if not could_still_rank(-neg_bound, found[first - 1][2]):
                     break  # bounds pop in decreasing order: nothing left can rank
@@ -1174,7 +1203,11 @@ class _BestFirst:
                 unknown_tail = None if longer else rest
             cu = classes(u, default_class) << 10
             adj_u = adj[u]
-            for v in self._candidates(u, left, score, tail_max, unknown_tail):
+            if group is None:
+                candidates = self._candidates(u, left, score, tail_max, unknown_tail, deferred)
+            else:
+                candidates = group.difference(back.hops)  # its people unknown to the target side
+            for v in candidates:
                 # Too far from the target first: from a hub, most neighbours are.
                 to_target = hops_to_target(v, far)
                 least_after = hops + 1 + to_target
@@ -1198,7 +1231,7 @@ class _BestFirst:
                             heapq.heappushpop(floor, total)
                         if len(floor) >= first:
                             cut = self._cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE)
-                    heapq.heappush(heap, (-total, hops + 1, path, total, path_steps))
+                    heapq.heappush(heap, (-total, hops + 1, path, total, path_steps, None))
                     continue
                 next_score = score * p[code & 7]
                 # `_tail`, inlined and tighter: this loop runs for every neighbour of a hub.
@@ -1214,14 +1247,24 @@ class _BestFirst:
                     (*people, v),
                     next_score,
                     (*steps, code),
+                    None,
                 )
                 heapq.heappush(heap, entry)
+            # A deferred group's people are all unknown to the target side, as many steps
+            # from it at least; its entry holds the path to u, which each of theirs extends.
+            for group_bound, members in deferred:
+                if group_bound >= cut:
+                    least_unknown = max(hops + 1 + far, min_hops)
+                    heapq.heappush(
+                        heap, (-group_bound, least_unknown, people, score, steps, members)
+                    )
+            deferred.clear()
         return _top(found, first)
 
     @staticmethod
     def _loses(entry: _Entry, kth: _Found) -> bool:
         """True when every path extending `entry` ranks after the k-th path found."""
-        neg_bound, least, people, _, _ = entry
+        neg_bound, least, people, _, _, _ = entry
         bound, (kth_people, kth_steps, kth_score) = -neg_bound, kth
         if not could_still_rank(bound, kth_score):
             return True
