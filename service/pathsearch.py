@@ -657,7 +657,7 @@ class _TargetSide:
         self._sizes.append(self._sizes[-1] + len(new))
         self.radius = radius
         self.final = least is not None
-        self.closed = not new and not self.final  # a last hop may have left people out
+        self.closed = not new and not least  # unless this hop left walks out
         return new
 
     def _through_hub(
