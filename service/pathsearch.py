@@ -34,7 +34,7 @@ import itertools
 import math
 import operator
 import time
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
 from typing import Any, Final, NoReturn, TypeAlias
 
 import networkx as nx
@@ -1085,15 +1085,17 @@ class _BestFirst:
         left: int,
         score: float,
         tail: float,
-        unknown_tail: float | None,
+        unknown_tail: float,
+        bounded: Mapping[str, float],
         deferred: list[tuple[float, frozenset[str]]],
     ) -> Iterable[str]:
         """u's neighbours, or fewer that still hold every one that may reach the target in
         `left` more hops (the caller checks the hops of each) with a bound that may rank:
-        `score` is the path's to u, `tail` bounds the tail of anyone but the target and
-        `unknown_tail` that of anyone the target side does not know (None: no such bound).
-        A hub's tie groups whose unknown people may rank go to `deferred` with their bound,
-        for the caller to push as one entry each (`_strongest_first`)."""
+        `score` is the path's to u, `tail` bounds the tail of anyone but the target, and
+        `unknown_tail` that of anyone unknown: neither known to the target side nor in
+        `bounded` (the bounds of walks one step longer, `_bounds_further`). A hub's tie
+        groups whose unknown people may rank go to `deferred` with their bound, for the
+        caller to push as one entry each (`_strongest_first`)."""
         back, adj_u, target = self.target_side, self.rule.adj[u], self.query.target
         if left == 1:
             return (target,) if target in adj_u else ()
@@ -1104,32 +1106,41 @@ class _BestFirst:
             direct = (target,) if target in adj_u else ()
             return itertools.chain(direct, back.ball_among(radius, adj_u))
         margin = score * _ROUNDING * _ROUNDING
-        unknown = None if unknown_tail is None else unknown_tail * margin
+        unknown = unknown_tail * margin
         if len(adj_u) >= _GROUPED_FROM:
-            return self._strongest_first(u, tail * margin, unknown, deferred)
-        if unknown is not None and (unknown <= 0.0 or self.table.best_p * unknown < self._cut):
-            # Nobody the target side does not know may rank: a set intersection finds the
-            # others (one popped entry per person next to a hub is thousands of these).
-            return adj_u.keys() & back.hops.keys()
+            return self._strongest_first(u, tail * margin, unknown, bounded, deferred)
+        if unknown <= 0.0 or self.table.best_p * unknown < self._cut:
+            # Nobody unknown may rank: a set intersection finds the others (one popped
+            # entry per person next to a hub is thousands of these).
+            return self._known_among(adj_u.keys(), bounded)
         return adj_u
+
+    def _known_among(self, people: Set[str], bounded: Mapping[str, float]) -> set[str]:
+        """Who of `people` has a tail bound of their own: known to the target side, or in
+        `bounded`."""
+        known = self.target_side.hops.keys() & people
+        if bounded:
+            known |= bounded.keys() & people
+        return known
 
     def _strongest_first(
         self,
         u: str,
         bound: float,
-        unknown: float | None,
+        unknown: float,
+        bounded: Mapping[str, float],
         deferred: list[tuple[float, frozenset[str]]],
     ) -> Iterator[str]:
         """u's neighbours, the target first, then grouped by the best step they may take
         from u; stops at the first group whose step times `bound` falls below the cut.
 
-        `unknown` bounds the same for the people the target side does not know, who all
-        share it. Only the people it knows are yielded, found with a set intersection
-        (checking each of a hub's neighbours in the search's loop costs ten times as much,
-        and most are unknown to it); the others are dropped where their bound cannot rank,
-        and else deferred as one entry: thousands of entries with one loose bound, of
-        which the search pops few if any."""
-        rule, target, p, known = self.rule, self.query.target, self.p, self.target_side.hops
+        `unknown` bounds the same for the people unknown (`_candidates`), who all share it.
+        Only the others are yielded, found with set intersections (checking each of a hub's
+        neighbours in the search's loop costs ten times as much, and most are unknown); the
+        unknown ones are dropped where their bound cannot rank, and else deferred as one
+        entry: thousands of entries with one loose bound, of which the search pops few if
+        any."""
+        rule, target, p = self.rule, self.query.target, self.p
         if target in rule.adj[u]:
             yield target
         codes, cu = rule.codes, rule.cls(u) << 10
@@ -1141,13 +1152,9 @@ class _BestFirst:
         for best_step, people in groups:
             if best_step * bound < self._cut:
                 return  # the groups after it are weaker still, and the cut only rises
-            if unknown is None:
-                candidates: Iterable[str] = people
-            else:
-                candidates = known.keys() & people
-                if best_step * unknown >= self._cut and unknown > 0.0:
-                    deferred.append((best_step * unknown, people))
-            for v in candidates:
+            if best_step * unknown >= self._cut and unknown > 0.0:
+                deferred.append((best_step * unknown, people))
+            for v in self._known_among(people, bounded):
                 if v != target:
                     yield v
 
@@ -1196,17 +1203,21 @@ class _BestFirst:
             tail_max = back.best_reach if longer is None else max(back.best_reach, rest)
             # Someone the target side does not know: too far when its radius covers the hops
             # left, unable to reach the target at all when it is closed, and else bounded by
-            # `rest` unless the longer walks' bounds know them.
+            # `rest` unless the longer walks' bounds (`bounded`) know them.
             if longer is None or back.closed:
-                unknown_tail: float | None = 0.0
+                unknown_tail, bounded = 0.0, _NOBODY
             else:
-                unknown_tail = None if longer else rest
+                unknown_tail, bounded = rest, longer
             cu = classes(u, default_class) << 10
             adj_u = adj[u]
             if group is None:
-                candidates = self._candidates(u, left, score, tail_max, unknown_tail, deferred)
-            else:
-                candidates = group.difference(back.hops)  # its people unknown to the target side
+                candidates = self._candidates(
+                    u, left, score, tail_max, unknown_tail, bounded, deferred
+                )
+            else:  # its unknown people
+                candidates = group.difference(back.hops)
+                if bounded:
+                    candidates = candidates.difference(bounded)
             for v in candidates:
                 # Too far from the target first: from a hub, most neighbours are.
                 to_target = hops_to_target(v, far)

@@ -125,6 +125,7 @@ def test_find_paths_ranks_like_the_reference(
             query.first,
         )
         found = pathsearch.find_paths(graph, query, viewer, ScoringTable.from_mapping(table))
+        assert len({path.people for path in found}) == len(found), "a path found twice"
         got = reference.rank(as_reference(found, table), query.first)
         assert got == expected, (query, viewer)
 
@@ -218,6 +219,7 @@ def test_bounds_past_the_target_side_keep_every_path_that_ranks(
             query.first,
         )
         found = pathsearch.find_paths(graph, query, viewer, ScoringTable.from_mapping(table))
+        assert len({path.people for path in found}) == len(found), "a path found twice"
         assert reference.rank(as_reference(found, table), query.first) == expected, query
 
 
@@ -288,6 +290,37 @@ def test_the_last_hop_leaves_out_only_walks_too_weak_to_rank(
     found = pathsearch.find_paths(graph, query, Viewer.dev(), ScoringTable.default())
     assert [(path.people, round(path.score, 6)) for path in found] == [
         (("s", "a", "v", "h", "t"), 0.3969)  # 0.9 * 0.9 * 0.49
+    ]
+
+
+def test_a_deferred_group_never_repeats_someone_with_a_bound_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From a hub, the source's neighbours that the bounds one step further know (a1, through
+    b1) are taken one by one; the rest of their tie group is one deferred entry, which pops
+    when `first` is large. Taken apart, it must not push a1 again: its path would be found,
+    and answered, twice."""
+    monkeypatch.setattr(pathsearch, "_GROUPED_FROM", 3)  # s, with 5 neighbours, is a hub
+    monkeypatch.setattr(pathsearch, "_WALK_PER_RATING", 10**9)  # the second hop is grown
+
+    def rate(u: str, v: str, strength: int) -> Rating:
+        return Rating(u, v, strength, (), None, Visibility.PUBLIC, None, None, T0, T0)
+
+    ratings = [
+        *(rate("s", a, 2) for a in ("a1", "a2", "a3", "a4")),  # one tie group of s
+        rate("s", "a5", 1),
+        rate("a5", "t", 3),  # s-a5-t meets the two ends at once
+        *(rate(u, v, 1) for u, v in [("a1", "b1"), ("b1", "c1"), ("c1", "t")]),
+        rate("c2", "t", 3),  # too many ratings for the bounds' budget: a1 is in them, a2 not
+        *(rate(f, "c2", 5) for f in ("f1", "f2", "f3")),
+    ]
+    people = sorted({r.from_id for r in ratings} | {r.to_id for r in ratings})
+    graph, _ = graphs(people, ratings)
+    query = PathQuery("s", "t", min_hops=1, max_hops=4, first=100, max_strength=5)
+    found = pathsearch.find_paths(graph, query, Viewer.dev(), ScoringTable.default())
+    assert [(path.people, round(path.score, 6)) for path in found] == [
+        (("s", "a1", "b1", "c1", "t"), 0.5103),  # 0.7 * 0.9 ** 3
+        (("s", "a5", "t"), 0.405),  # 0.9 * 0.45
     ]
 
 
