@@ -969,11 +969,17 @@ class EmbeddedStore:
 
         def work() -> list[Path]:
             try:
-                return pathsearch.find_paths(self._graph, query, viewer, table, deadline=deadline)
+                found = pathsearch.find_paths(self._graph, query, viewer, table, deadline=deadline)
             except pathsearch.SearchTimedOut as e:
                 raise over_time_budget(self._query_budget) from e
+            # Each path with its people, read in the same turn of the store as the path: the
+            # answer shows them without another call to the store (`Path.known`).
+            return [dataclasses.replace(path, known=self._people_of(path.people)) for path in found]
 
         return await self._run(work)
+
+    def _people_of(self, ids: Sequence[str]) -> tuple[Person, ...]:
+        return tuple(person for person in map(self._person, ids) if person is not None)
 
     async def mutual_connections(self, a: str, b: str, viewer: Viewer) -> list[Person]:
         def work() -> list[Person]:

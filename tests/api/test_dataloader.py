@@ -65,7 +65,9 @@ async def test_rating_ends_are_loaded_in_one_batch(store: CountingStore) -> None
     assert sorted(store.get_people_calls[0]) == sorted(f"p{i}" for i in range(12))
 
 
-async def test_path_people_are_loaded_once_each(store: CountingStore) -> None:
+async def test_path_people_come_with_the_paths(store: CountingStore) -> None:
+    """The embedded store answers a search with its paths' people: showing them, and the
+    people of each step, reads nothing more from the store."""
     schema = build_schema()
     setup = await schema.execute(
         'mutation { upsertPeople(input: [{id: "a", name: "A"}, {id: "b", name: "B"}, '
@@ -84,6 +86,14 @@ async def test_path_people_are_loaded_once_each(store: CountingStore) -> None:
     )
     assert result.errors is None
     assert result.data is not None
-    assert len(result.data["warmPaths"]) == 2
-    loaded = [person_id for call in store.get_people_calls for person_id in call]
-    assert sorted(loaded) == ["a", "b", "c", "d"]
+    assert sorted(
+        [person["id"] for person in path["people"]] for path in result.data["warmPaths"]
+    ) == [["a", "b", "d"], ["a", "c", "d"]]
+    steps = [step for path in result.data["warmPaths"] for step in path["steps"]]
+    assert {(s["from"]["id"], s["to"]["id"], s["ratedBy"]["id"]) for s in steps} == {
+        ("a", "b", "a"),
+        ("b", "d", "b"),
+        ("a", "c", "a"),
+        ("c", "d", "c"),
+    }
+    assert store.get_people_calls == []

@@ -17,6 +17,7 @@ import pytest_asyncio
 
 from service import contacts, pathsearch
 from service.domain import (
+    PathQuery,
     PersonFields,
     PersonPatch,
     RatingDraft,
@@ -26,6 +27,7 @@ from service.domain import (
     Visibility,
 )
 from service.errors import NotFound, StoreUnavailable, StoreUnusable
+from service.scoring import ScoringTable
 from service.store.base import LoadBatch, PeopleAfter
 from service.store.embedded import DB_FILENAME, SCHEMA_VERSION, EmbeddedStore
 
@@ -138,6 +140,18 @@ async def test_opening_groups_the_hubs_neighbours_before_any_search(
         assert graph.neighbours_by_tie("ann") is groups  # what the search reads
     finally:
         await reopened.close()
+
+
+async def test_paths_come_with_their_people(store: EmbeddedStore) -> None:
+    """A search's paths carry their people as stored, read with them (`Path.known`)."""
+    await fill(store)
+    query = PathQuery("dan", "cat", min_hops=1, max_hops=4, first=5, max_strength=5)
+    found = await store.find_paths(query, ADMIN, ScoringTable.default())
+    assert [path.people for path in found] == [("dan", "ann", "bob", "cat"), ("dan", "ann", "cat")]
+    for path in found:
+        assert [person.id for person in path.known] == list(path.people)
+        stored = await store.get_people(list(path.people))
+        assert {person.id: person for person in path.known} == stored
 
 
 async def test_replacing_keeps_created_at_across_reopen(store: EmbeddedStore) -> None:
