@@ -722,20 +722,20 @@ class _TargetSide:
         # intersection each: to a hub, 30,000 people's reach changed, and `near` may be the
         # source's 25 neighbours.
         better: dict[str, float] = {}
-        if len(starts) < len(ends):
+        if len(near) < len(ends):  # the side `within_costs_at_most` counts from
             for x in starts:
                 adj_x, cx = adj[x], cls(x) << 10
                 for y in (adj_x.keys() & ends) - passed:
                     code = codes[adj_x[y][TIE] | cx | cls(y) << 12]
-                    if code and probabilities[code & 7] * reach[y] > better.get(x, 0.0):
-                        better[x] = probabilities[code & 7] * reach[y]
+                    if code and (value := probabilities[code & 7] * reach[y]) > better.get(x, 0.0):
+                        better[x] = value
         else:
             for y in ends - passed:
                 adj_y, cy, via = adj[y], cls(y) << 12, reach[y]
                 for x in adj_y.keys() & starts:
                     code = codes[_SWAP[adj_y[x][TIE]] | cls(x) << 10 | cy]
-                    if code and probabilities[code & 7] * via > better.get(x, 0.0):
-                        better[x] = probabilities[code & 7] * via
+                    if code and (value := probabilities[code & 7] * via) > better.get(x, 0.0):
+                        better[x] = value
         hops, new = self.hops, []
         for x, value in better.items():
             if value > reach.get(x, 0.0):
