@@ -1107,7 +1107,9 @@ class _BestFirst:
         margin = score * _ROUNDING * _ROUNDING
         unknown = unknown_tail * margin
         if len(adj_u) >= _GROUPED_FROM:
-            return self._strongest_first(u, tail * margin, unknown, bounded, deferred)
+            # Within the target side's radius, the tail of someone known is their reach.
+            exact = margin if reach <= back.radius else 0.0
+            return self._strongest_first(u, tail * margin, unknown, bounded, deferred, exact)
         if unknown <= 0.0 or self.table.best_p * unknown < self._cut:
             # Nobody unknown may rank: a set intersection finds the others (one popped
             # entry per person next to a hub is thousands of these).
@@ -1129,9 +1131,16 @@ class _BestFirst:
         unknown: float,
         bounded: Mapping[str, float],
         deferred: list[tuple[float, frozenset[str]]],
+        margin: float = 0.0,
     ) -> Iterator[str]:
         """u's neighbours, the target first, then grouped by the best step they may take
         from u; stops at the first group whose step times `bound` falls below the cut.
+
+        With `margin` (the score of the path to u, rounded up), the tail of each person known
+        to the target side is their reach: a group's people whose reach times its step times
+        `margin` falls below the cut are left out by a filter that reads their reach and
+        nothing else (the search's loop reads five things before it drops one; through a hub
+        they are thousands).
 
         `unknown` bounds the same for the people unknown (`_candidates`), who all share it.
         Only the others are yielded, found with set intersections (checking each of a hub's
@@ -1148,12 +1157,17 @@ class _BestFirst:
             for tie, people in rule.graph.neighbours_by_tie(u).items()
         ]
         groups.sort(key=operator.itemgetter(0), reverse=True)
+        reach = self.target_side.reach.get
         for best_step, people in groups:
             if best_step * bound < self._cut:
                 return  # the groups after it are weaker still, and the cut only rises
             if best_step * unknown >= self._cut and unknown > 0.0:
                 deferred.append((best_step * unknown, people))
-            for v in self._known_among(people, bounded):
+            known: Iterable[str] = self._known_among(people, bounded)
+            if margin and self._cut > 0.0:
+                need = self._cut / (best_step * margin)
+                known = [v for v in known if reach(v, 0.0) >= need]
+            for v in known:
                 if v != target:
                     yield v
 
