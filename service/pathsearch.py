@@ -34,7 +34,15 @@ import itertools
 import math
 import operator
 import time
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import (
+    Callable,
+    Container,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+    Set,
+)
 from typing import Any, Final, NoReturn, TypeAlias
 
 import networkx as nx
@@ -866,11 +874,35 @@ class _SourceSide:
 _ROUNDING: Final = 1.0 + 1e-12
 _UNREACHABLE: Final = 1 << 20  # hops to the target from someone who cannot reach it
 
-# Heap entry: (-upper bound of the score, least hops, people, score so far, step codes, and
-# None, or a hub's tie group whose people unknown to the target side are the next step: a
-# deferred group, taken apart only if it pops).
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Unknown:
+    """A hub's tie group whose people unknown to the target side are the next step."""
+
+    people: frozenset[str]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Known:
+    """People known to the target side, each a step from the path's end, none of whom takes
+    the path's bound above `per_reach` times their reach."""
+
+    people: list[str]
+    per_reach: float
+
+    def bounded(self, reach: Mapping[str, float]) -> tuple[float, _Known]:
+        """The group with its bound: the best of its people's."""
+        return self.per_reach * max(map(reach.__getitem__, self.people)), self
+
+
+_Deferred: TypeAlias = _Unknown | _Known
+
+# Heap entry: (-upper bound of the score, least hops, people, 0 or a deferred group's number,
+# score so far, step codes, and None or a deferred group: people a step from the path's end,
+# taken apart only if it pops). Entries that tie on bound, least hops and people are deferred
+# groups of the same path, which their numbers order (groups have no order).
 _Entry: TypeAlias = tuple[
-    float, int, tuple[str, ...], float, tuple[int, ...], frozenset[str] | None
+    float, int, tuple[str, ...], int, float, tuple[int, ...], _Deferred | None
 ]
 
 
@@ -890,6 +922,10 @@ _WALK_PER_RATING = 3
 # other strata within 0.95-1.02x whatever the budget.
 _FURTHER_PER_ENTRY = 1
 _NOBODY: Final[Mapping[str, float]] = {}
+
+# A hub's tie group with this many people known to the target side who may rank is deferred
+# as one heap entry (`_Known`) rather than pushed a person at a time.
+_DEFERRED_FROM = 64
 
 # People with this many neighbours have them grouped by tie (`RatingGraph.neighbours_by_tie`),
 # so that the search stops at the first group too weak to rank instead of checking each, and
@@ -1086,7 +1122,7 @@ class _BestFirst:
         tail: float,
         unknown_tail: float,
         bounded: Mapping[str, float],
-        deferred: list[tuple[float, frozenset[str]]],
+        deferred: list[tuple[float, _Deferred]],
     ) -> Iterable[str]:
         """u's neighbours, or fewer that still hold every one that may reach the target in
         `left` more hops (the caller checks the hops of each) with a bound that may rank:
@@ -1124,13 +1160,28 @@ class _BestFirst:
             known |= bounded.keys() & people
         return known
 
+    def _halve(
+        self, group: _Known, bound: float, deferred: list[tuple[float, _Deferred]]
+    ) -> list[str]:
+        """The people of a deferred group whose bound is at least half the group's; the
+        others go back to `deferred` as one group, bounded by the best of them. A hub's
+        thousands of neighbours near the target are taken a slice at a time, and the search
+        stops before the weak slices (once paths are found, the cut passes their bounds)."""
+        reach, people = self.target_side.reach, group.people
+        need = bound / 2 / group.per_reach
+        strong = [v for v in people if reach[v] >= need]
+        if len(strong) < len(people):
+            weak = [v for v in people if reach[v] < need]
+            deferred.append(_Known(weak, group.per_reach).bounded(reach))
+        return strong
+
     def _strongest_first(
         self,
         u: str,
         bound: float,
         unknown: float,
         bounded: Mapping[str, float],
-        deferred: list[tuple[float, frozenset[str]]],
+        deferred: list[tuple[float, _Deferred]],
         margin: float = 0.0,
     ) -> Iterator[str]:
         """u's neighbours, the target first, then grouped by the best step they may take
@@ -1159,14 +1210,18 @@ class _BestFirst:
         groups.sort(key=operator.itemgetter(0), reverse=True)
         reach = self.target_side.reach.get
         for best_step, people in groups:
-            if best_step * bound < self._cut:
+            if best_step * bound < self._cut or best_step <= 0.0:
                 return  # the groups after it are weaker still, and the cut only rises
             if best_step * unknown >= self._cut and unknown > 0.0:
-                deferred.append((best_step * unknown, people))
+                deferred.append((best_step * unknown, _Unknown(people)))
             known: Iterable[str] = self._known_among(people, bounded)
-            if margin and self._cut > 0.0:
+            if margin:
                 need = self._cut / (best_step * margin)
-                known = [v for v in known if reach(v, 0.0) >= need]
+                known = [v for v in known if reach(v, 0.0) >= need and v != target]
+                if len(known) >= _DEFERRED_FROM:
+                    per_reach = best_step * margin
+                    deferred.append(_Known(known, per_reach).bounded(self.target_side.reach))
+                    continue
             for v in known:
                 if v != target:
                     yield v
@@ -1185,15 +1240,18 @@ class _BestFirst:
         source, target, avoid, first, min_hops = q.source, q.target, q.avoid, q.first, q.min_hops
         found: list[_Found] = []
         cut = self._cut = _cut(floor, first)
-        heap: list[_Entry] = [(-self._tail(source, max_hops), min_hops, (source,), 1.0, (), None)]
-        deferred: list[tuple[float, frozenset[str]]] = []
+        heap: list[_Entry] = [
+            (-self._tail(source, max_hops), min_hops, (source,), 0, 1.0, (), None)
+        ]
+        deferred: list[tuple[float, _Deferred]] = []
+        numbers = itertools.count(1)
         pops = 0
         while heap:
             if not pops % 64 and time.monotonic() > self._deadline:
                 raise SearchTimedOut(f"still searching after {pops} partial paths")
             pops += 1
             entry = heapq.heappop(heap)
-            neg_bound, least, people, score, steps, group = entry
+            neg_bound, least, people, _, score, steps, group = entry
             if len(found) >= first and self._loses(entry, found[first - 1]):
                 if not could_still_rank(-neg_bound, found[first - 1][2]):
                     break  # bounds pop in decreasing order: nothing left can rank
@@ -1227,8 +1285,10 @@ class _BestFirst:
                 candidates = self._candidates(
                     u, left, score, tail_max, unknown_tail, bounded, deferred
                 )
+            elif isinstance(group, _Known):
+                candidates = self._halve(group, -neg_bound, deferred)
             else:  # its unknown people
-                candidates = group.difference(back.hops)
+                candidates = group.people.difference(back.hops)
                 if bounded:
                     candidates = candidates.difference(bounded)
             for v in candidates:
@@ -1255,7 +1315,7 @@ class _BestFirst:
                             heapq.heappushpop(floor, total)
                         if len(floor) >= first:
                             cut = self._cut = floor[0] * (1.0 - 2 * TIE_TOLERANCE)
-                    heapq.heappush(heap, (-total, hops + 1, path, total, path_steps, None))
+                    heapq.heappush(heap, (-total, hops + 1, path, 0, total, path_steps, None))
                     continue
                 next_score = score * p[code & 7]
                 # `_tail`, inlined and tighter: this loop runs for every neighbour of a hub.
@@ -1269,18 +1329,21 @@ class _BestFirst:
                     -bound,
                     max(least_after, min_hops),
                     (*people, v),
+                    0,
                     next_score,
                     (*steps, code),
                     None,
                 )
                 heapq.heappush(heap, entry)
-            # A deferred group's people are all unknown to the target side, as many steps
-            # from it at least; its entry holds the path to u, which each of theirs extends.
+            # A deferred group's entry holds the path to u, which each of its people extends:
+            # people unknown to the target side are as many steps from it at least.
             for group_bound, members in deferred:
                 if group_bound >= cut:
-                    least_unknown = max(hops + 1 + far, min_hops)
+                    to_target = far if isinstance(members, _Unknown) else 1
+                    least_after = max(hops + 1 + to_target, min_hops)
+                    number = next(numbers)
                     heapq.heappush(
-                        heap, (-group_bound, least_unknown, people, score, steps, members)
+                        heap, (-group_bound, least_after, people, number, score, steps, members)
                     )
             deferred.clear()
         return _top(found, first)
@@ -1288,7 +1351,7 @@ class _BestFirst:
     @staticmethod
     def _loses(entry: _Entry, kth: _Found) -> bool:
         """True when every path extending `entry` ranks after the k-th path found."""
-        neg_bound, least, people, _, _, _ = entry
+        neg_bound, least, people, _, _, _, _ = entry
         bound, (kth_people, kth_steps, kth_score) = -neg_bound, kth
         if not could_still_rank(bound, kth_score):
             return True

@@ -78,8 +78,13 @@ FURTHER = {"nobody": 0, "as shipped": pathsearch._FURTHER_PER_ENTRY, "everyone":
 
 
 # And the people whose neighbours are grouped by tie: as shipped (nobody in these small
-# graphs) or everyone.
-GROUPED = {"as shipped": pathsearch._GROUPED_FROM, "everyone": 1}
+# graphs) or everyone; and how many of a group's people known to the target side are deferred
+# as one entry and taken apart a slice at a time: as shipped, or from one.
+GROUPED = {
+    "as shipped": (pathsearch._GROUPED_FROM, pathsearch._DEFERRED_FROM),
+    "everyone": (1, pathsearch._DEFERRED_FROM),
+    "everyone, deferred": (1, 1),
+}
 
 
 @pytest.mark.parametrize("grouped", GROUPED)
@@ -91,7 +96,8 @@ def test_find_paths_ranks_like_the_reference(
 ) -> None:
     monkeypatch.setattr(pathsearch, "_WALK_PER_RATING", SECOND_HOP[second_hop])
     monkeypatch.setattr(pathsearch, "_FURTHER_PER_ENTRY", FURTHER[further])
-    monkeypatch.setattr(pathsearch, "_GROUPED_FROM", GROUPED[grouped])
+    monkeypatch.setattr(pathsearch, "_GROUPED_FROM", GROUPED[grouped][0])
+    monkeypatch.setattr(pathsearch, "_DEFERRED_FROM", GROUPED[grouped][1])
     rng = random.Random(seed)
     size = rng.randint(4, 11)
     people = [f"p{i}" for i in range(size)]
@@ -193,16 +199,20 @@ def hub_ratings(rng: random.Random, people: list[str], hubs: int) -> list[Rating
     ]
 
 
+@pytest.mark.parametrize("deferred_from", [1, pathsearch._DEFERRED_FROM])
 @pytest.mark.parametrize("per_entry", [1, 2, 4])
 @pytest.mark.parametrize("seed", range(8))
 def test_bounds_past_the_target_side_keep_every_path_that_ranks(
-    seed: int, per_entry: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, per_entry: int, deferred_from: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Budgets that take some of the ball's people and leave others: the bound of a walk one
     step past the target side must cover the people left out as well as the ones taken.
-    The hubs' neighbours are grouped by tie, so the search also stops at a group too weak."""
+    The hubs' neighbours are grouped by tie, so the search also stops at a group too weak;
+    with `deferred_from` 1, a hub's people known to the target side go into the heap as one
+    entry per group, taken apart a slice at a time."""
     monkeypatch.setattr(pathsearch, "_FURTHER_PER_ENTRY", per_entry)
     monkeypatch.setattr(pathsearch, "_GROUPED_FROM", 8)
+    monkeypatch.setattr(pathsearch, "_DEFERRED_FROM", deferred_from)
     rng = random.Random(5000 + seed)
     people = [f"p{i:02}" for i in range(20)]
     graph, ref = graphs(people, hub_ratings(rng, people, hubs=2))
