@@ -36,6 +36,7 @@ import operator
 import time
 from collections.abc import (
     Callable,
+    Collection,
     Container,
     Iterable,
     Iterator,
@@ -718,13 +719,39 @@ class _TargetSide:
         among the target's neighbours. Nobody outside `near` is added: no hop may follow.
         """
         assert not self.final, "no hop may follow a final one"
+        reach, hops, new = self.reach, self.hops, []
+        radius = self.radius + 1
+        for x, value in self.walks_within(near, probabilities).items():
+            if value > reach.get(x, 0.0):
+                reach[x] = value
+                if x not in hops:
+                    hops[x] = radius
+                    new.append(x)
+                if value > self.best_reach:
+                    self.best_reach = value
+        self._changed = {}
+        self.layers.append(new)
+        self._sizes.append(self._sizes[-1] + len(new))
+        self.radius = radius
+        self.partial = True
+        return new
+
+    def walks_within(
+        self, near: Collection[str], probabilities: Sequence[float]
+    ) -> dict[str, float]:
+        """The best walk of `radius` + 1 steps to the target from each person of `near`
+        who has one, through someone whose reach the last hop changed; the side is left as
+        it was. A walk through anyone else extends a shorter walk of someone's reach: with
+        their reach, this is the best walk of up to `radius` + 1 steps of each of `near`.
+        """
+        assert not (self.final or self.partial), "the last hop did not keep who changed"
         rule, q = self.rule, self.query
         adj, codes, cls, reach = rule.adj, rule.codes, rule.cls, self.reach
-        radius = self.radius + 1
         # Walks extend from those whose reach changed, but never through the source, nor
         # through the target after the first hop; and never reach someone to avoid.
-        ends, passed = self._changed.keys(), {q.source, q.target} if radius > 1 else {q.source}
-        starts = near.keys() - {q.target, *q.avoid}
+        ends = self._changed.keys()
+        passed = {q.source, q.target} if self.radius >= 1 else {q.source}
+        starts = set(near) - {q.target, *q.avoid}
         # The best step x -> y times y's reach, for each x: every reach is read before any
         # changes, as in `grow`. The pairs come from the side with fewer people, a set
         # intersection each: to a hub, 30,000 people's reach changed, and `near` may be the
@@ -744,21 +771,7 @@ class _TargetSide:
                     code = codes[_SWAP[adj_y[x][TIE]] | cls(x) << 10 | cy]
                     if code and (value := probabilities[code & 7] * via) > better.get(x, 0.0):
                         better[x] = value
-        hops, new = self.hops, []
-        for x, value in better.items():
-            if value > reach.get(x, 0.0):
-                reach[x] = value
-                if x not in hops:
-                    hops[x] = radius
-                    new.append(x)
-                if value > self.best_reach:
-                    self.best_reach = value
-        self._changed = {}
-        self.layers.append(new)
-        self._sizes.append(self._sizes[-1] + len(new))
-        self.radius = radius
-        self.partial = True
-        return new
+        return better
 
     def one_step_further(
         self, budget: int, probabilities: Sequence[float]
@@ -1291,6 +1304,11 @@ class _BestFirst:
                 candidates = group.people.difference(back.hops)
                 if bounded:
                     candidates = candidates.difference(bounded)
+                if left - 1 == back.radius + 1 and not (back.final or back.partial):
+                    # Their walks one step longer than the radius, worked out for them alone:
+                    # whoever has none cannot reach the target in the hops left.
+                    longer, rest = back.walks_within(candidates, p), 0.0
+                    candidates = longer.keys()
             for v in candidates:
                 # Too far from the target first: from a hub, most neighbours are.
                 to_target = hops_to_target(v, far)
