@@ -46,6 +46,7 @@ def base_search(checkout: Path) -> ModuleType:
     if spec is None or spec.loader is None:
         raise SystemExit(f"{checkout}: no service/pathsearch.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while defined
     spec.loader.exec_module(module)
     module.RatingGraph = pathsearch.RatingGraph  # type: ignore[attr-defined]
     return module
