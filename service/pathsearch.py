@@ -1149,11 +1149,16 @@ class _BestFirst:
             return (target,) if target in adj_u else ()
         reach = left - 1  # hops left after the next one
         radius = min(reach, back.radius)
+        margin = score * _ROUNDING * _ROUNDING
         if (reach <= back.radius or back.closed) and back.ball_size(radius) < len(adj_u):
             # A hub: walk the people near the target instead of its 30,000 neighbours.
             direct = (target,) if target in adj_u else ()
-            return itertools.chain(direct, back.ball_among(radius, adj_u))
-        margin = score * _ROUNDING * _ROUNDING
+            near = back.ball_among(radius, adj_u)
+            if reach > back.radius:  # closed: their tails are not only their reach
+                return itertools.chain(direct, near)
+            return itertools.chain(
+                direct, self._may_rank(near, self.table.best_p, margin, deferred)
+            )
         unknown = unknown_tail * margin
         if len(adj_u) >= _GROUPED_FROM:
             # Within the target side's radius, the tail of someone known is their reach.
@@ -1201,10 +1206,7 @@ class _BestFirst:
         from u; stops at the first group whose step times `bound` falls below the cut.
 
         With `margin` (the score of the path to u, rounded up), the tail of each person known
-        to the target side is their reach: a group's people whose reach times its step times
-        `margin` falls below the cut are left out by a filter that reads their reach and
-        nothing else (the search's loop reads five things before it drops one; through a hub
-        they are thousands).
+        to the target side is their reach, and `_may_rank` picks who of a group may rank.
 
         `unknown` bounds the same for the people unknown (`_candidates`), who all share it.
         Only the others are yielded, found with set intersections (checking each of a hub's
@@ -1221,23 +1223,38 @@ class _BestFirst:
             for tie, people in rule.graph.neighbours_by_tie(u).items()
         ]
         groups.sort(key=operator.itemgetter(0), reverse=True)
-        reach = self.target_side.reach.get
         for best_step, people in groups:
             if best_step * bound < self._cut or best_step <= 0.0:
                 return  # the groups after it are weaker still, and the cut only rises
             if best_step * unknown >= self._cut and unknown > 0.0:
                 deferred.append((best_step * unknown, _Unknown(people)))
-            known: Iterable[str] = self._known_among(people, bounded)
+            known = self._known_among(people, bounded)
             if margin:
-                need = self._cut / (best_step * margin)
-                known = [v for v in known if reach(v, 0.0) >= need and v != target]
-                if len(known) >= _DEFERRED_FROM:
-                    per_reach = best_step * margin
-                    deferred.append(_Known(known, per_reach).bounded(self.target_side.reach))
-                    continue
+                yield from self._may_rank(known, best_step, margin, deferred)
+                continue
             for v in known:
                 if v != target:
                     yield v
+
+    def _may_rank(
+        self,
+        known: Iterable[str],
+        best_step: float,
+        margin: float,
+        deferred: list[tuple[float, _Deferred]],
+    ) -> list[str]:
+        """Who of `known` (people the target side knows, a step of at most `best_step` from
+        the path's end, whose tails are their reach) may still rank once the path's score,
+        rounded up, is `margin`: a filter that reads their reach and nothing else (the
+        search's loop reads five things before it drops one; through a hub they are
+        thousands). When many may, they go to `deferred` as one group, and none is returned."""
+        reach, target = self.target_side.reach, self.query.target
+        need = self._cut / (best_step * margin)
+        strong = [v for v in known if reach[v] >= need and v != target]
+        if len(strong) < _DEFERRED_FROM:
+            return strong
+        deferred.append(_Known(strong, best_step * margin).bounded(reach))
+        return []
 
     def _search(
         self, max_hops: int, floor: list[float], counted: set[tuple[str, ...]]
