@@ -743,13 +743,17 @@ class _TargetSide:
         who has one, through someone whose reach the last hop changed; the side is left as
         it was. A walk through anyone else extends a shorter walk of someone's reach: with
         their reach, this is the best walk of up to `radius` + 1 steps of each of `near`.
+
+        After a final hop, which kept no record of who changed, the walks go through anyone
+        with a reach, and leave out those that go on along a walk that hop left out: no path
+        through such a walk ranks (`grow`).
         """
-        assert not (self.final or self.partial), "the last hop did not keep who changed"
+        assert not self.partial, "the last hop did not keep who changed"
         rule, q = self.rule, self.query
         adj, codes, cls, reach = rule.adj, rule.codes, rule.cls, self.reach
         # Walks extend from those whose reach changed, but never through the source, nor
         # through the target after the first hop; and never reach someone to avoid.
-        ends = self._changed.keys()
+        ends = reach.keys() if self.final else self._changed.keys()
         passed = {q.source, q.target} if self.radius >= 1 else {q.source}
         starts = set(near) - {q.target, *q.avoid}
         # The best step x -> y times y's reach, for each x: every reach is read before any
@@ -1321,7 +1325,7 @@ class _BestFirst:
                 candidates = group.people.difference(back.hops)
                 if bounded:
                     candidates = candidates.difference(bounded)
-                if left - 1 == back.radius + 1 and not (back.final or back.partial):
+                if left - 1 == back.radius + 1 and not back.partial:
                     # Their walks one step longer than the radius, worked out for them alone:
                     # whoever has none cannot reach the target in the hops left.
                     longer, rest = back.walks_within(candidates, p), 0.0
