@@ -1154,20 +1154,21 @@ class _BestFirst:
         reach = left - 1  # hops left after the next one
         radius = min(reach, back.radius)
         margin = score * _ROUNDING * _ROUNDING
-        if (reach <= back.radius or back.closed) and back.ball_size(radius) < len(adj_u):
+        # Within the target side's radius, the tail of someone known is their reach.
+        exact = reach <= back.radius
+        if (exact or back.closed) and back.ball_size(radius) < len(adj_u):
             # A hub: walk the people near the target instead of its 30,000 neighbours.
             direct = (target,) if target in adj_u else ()
             near = back.ball_among(radius, adj_u)
-            if reach > back.radius:  # closed: their tails are not only their reach
+            if not exact:  # closed: their tails are not only their reach
                 return itertools.chain(direct, near)
             return itertools.chain(
                 direct, self._may_rank(near, self.table.best_p, margin, deferred)
             )
         unknown = unknown_tail * margin
         if len(adj_u) >= _GROUPED_FROM:
-            # Within the target side's radius, the tail of someone known is their reach.
-            exact = margin if reach <= back.radius else 0.0
-            return self._strongest_first(u, tail * margin, unknown, bounded, deferred, exact)
+            reach_margin = margin if exact else 0.0
+            return self._strongest_first(u, tail * margin, unknown, bounded, deferred, reach_margin)
         if unknown <= 0.0 or self.table.best_p * unknown < self._cut:
             # Nobody unknown may rank: a set intersection finds the others (one popped
             # entry per person next to a hub is thousands of these).
@@ -1204,13 +1205,14 @@ class _BestFirst:
         unknown: float,
         bounded: Mapping[str, float],
         deferred: list[tuple[float, _Deferred]],
-        margin: float = 0.0,
+        margin: float,
     ) -> Iterator[str]:
         """u's neighbours, the target first, then grouped by the best step they may take
         from u; stops at the first group whose step times `bound` falls below the cut.
 
-        With `margin` (the score of the path to u, rounded up), the tail of each person known
-        to the target side is their reach, and `_may_rank` picks who of a group may rank.
+        With a `margin` (the score of the path to u, rounded up; 0.0: none), the tail of each
+        person known to the target side is their reach, and `_may_rank` picks who of a group
+        may rank.
 
         `unknown` bounds the same for the people unknown (`_candidates`), who all share it.
         Only the others are yielded, found with set intersections (checking each of a hub's
@@ -1378,11 +1380,11 @@ class _BestFirst:
             # people unknown to the target side are as many steps from it at least.
             for group_bound, members in deferred:
                 if group_bound >= cut:
-                    to_target = far if isinstance(members, _Unknown) else 1
-                    least_after = max(hops + 1 + to_target, min_hops)
+                    group_to_target = far if isinstance(members, _Unknown) else 1
+                    least_group = max(hops + 1 + group_to_target, min_hops)
                     number = next(numbers)
                     heapq.heappush(
-                        heap, (-group_bound, least_after, people, number, score, steps, members)
+                        heap, (-group_bound, least_group, people, number, score, steps, members)
                     )
             deferred.clear()
         return _top(found, first)
